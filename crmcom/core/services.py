@@ -1,0 +1,27 @@
+from django.db import transaction
+
+from crmcom.core.models import CustomFieldDefinition
+from crmcom.core.tenancy import TenantModel
+from crmcom.core.typed_values import coerce_values
+
+
+def save_tenant_object(*, business, instance: TenantModel) -> TenantModel:
+    """Validate (constraints scoped to `business` included) and save a plain business-owned row.
+
+    For rows whose only rules are their model's; richer objects have services of their own.
+    """
+    if instance.business_id is None:
+        instance.business = business
+    instance.full_clean()
+    with transaction.atomic():
+        instance.save()
+    return instance
+
+
+def validate_custom_fields(*, business, target: str, values: dict | None) -> dict:
+    """Clean a {name: value} mapping against the business's definitions for `target`.
+
+    Every write path (admin form, API serializer, importer) calls this; errors are keyed by field name.
+    """
+    definitions = CustomFieldDefinition.objects.filter(business=business, target=target)
+    return coerce_values(definitions, values)

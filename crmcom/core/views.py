@@ -1,0 +1,37 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.generic import TemplateView
+
+from contacts.models import Contact, Organisation
+from crmcom.core.tenancy import scope_queryset
+from finance.models import Product
+from inventory.models import Warehouse
+
+SCREENS = [
+    ("Contacts", Contact, "admin:contacts_contact_changelist"),
+    ("Products", Product, "admin:finance_product_changelist"),
+    ("Organisations", Organisation, "admin:contacts_organisation_changelist"),
+    ("Warehouses", Warehouse, "admin:inventory_warehouse_changelist"),
+]
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class DashboardView(TemplateView):
+    """The staff home page: the business's main screens with how many rows each holds."""
+
+    template_name = "dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        tiles = [
+            {"title": title, "count": scope_queryset(model.objects.all(), user).count(), "url": reverse(url_name)}
+            for title, model, url_name in SCREENS
+        ]
+        return {
+            **super().get_context_data(**kwargs),
+            "business": user.business,
+            "tiles": tiles,
+            "admin_url": reverse("admin:index"),
+            "api_docs_url": reverse("api-docs"),
+        }
