@@ -70,10 +70,10 @@ browser:
 		exit 0
 	fi
 	echo
-	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-	echo "!!  WARNING: could not install Debian chromium ($(CHROMIUM) is missing).           !!"
-	echo "!!  Tests marked 'browser' will be SKIPPED (they FAIL under REQUIRE_SERVICES=1).   !!"
-	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	echo "!!  WARNING: could not install Debian chromium: $(CHROMIUM) is missing."
+	echo "!!  Tests marked 'browser' will be SKIPPED (they FAIL under REQUIRE_SERVICES=1)."
+	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 	echo
 	if [ "$${REQUIRE_SERVICES:-0}" = 1 ]; then exit 1; fi
 

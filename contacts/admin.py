@@ -5,13 +5,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from contacts.forms import SignupForm
+from contacts.forms import OnePrimaryFormSet, SignupForm
 from contacts.models import Business, Contact, ContactAddress, ContactEmail, ContactPhone, Organisation, User
 from contacts.services.contacts import create_contact
 from contacts.services.organisations import save_organisation
 from contacts.services.signup import signup_business
 from crmcom.core.admin import BusinessScopedAdmin, ScopedStackedInline, ScopedTabularInline, business_of
-from crmcom.core.formsets import OnePrimaryFormSet
 
 
 @admin.register(Business)

@@ -1,4 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
+
+from contacts.services.contacts import mark_one_primary
+from crmcom.core.formsets import kept_forms
 
 
 class SignupForm(forms.Form):
@@ -9,3 +13,14 @@ class SignupForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="The owner's login.")
     password = forms.CharField(widget=forms.PasswordInput)
     email = forms.EmailField()
+
+
+class OnePrimaryFormSet(forms.BaseInlineFormSet):
+    """A contact's emails, phones or addresses: at most one marked primary, and the first if none is."""
+
+    def clean(self):
+        super().clean()
+        kept = kept_forms(self)
+        if len([form for form in kept if form.cleaned_data.get("is_primary")]) > 1:
+            raise ValidationError("Mark only one as primary.")
+        mark_one_primary([form.instance for form in kept])

@@ -33,6 +33,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"SKU-{n}")
     name = factory.Sequence(lambda n: f"Product {n}")

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from contacts.models import Contact, ContactAddress, Organisation
+from contacts.models import Contact, ContactAddress, ContactPhone, Organisation
 from crmcom.core.api.serializers import BusinessScopedModelSerializer, CurrencyCodeField
 
 
@@ -55,7 +55,9 @@ class ContactSerializer(BusinessScopedModelSerializer):
     """A contact with its primary email and phone; `account` and `wallet` are made with it."""
 
     email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, validators=ContactPhone._meta.get_field("number").validators
+    )
     addresses = AddressSerializer(many=True, required=False)
     account = AccountSummarySerializer(read_only=True)
     wallet = WalletSummarySerializer(read_only=True)

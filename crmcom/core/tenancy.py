@@ -4,7 +4,9 @@ Admin classes (crmcom.core.admin) and API views (crmcom.core.api.views) call `sc
 no view filters by business by hand.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils.text import capfirst
 
 
 class BusinessQuerySet(models.QuerySet):
@@ -23,6 +25,29 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """Per-business uniqueness reads as an error on the one field the user chose, not on `business`."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError(attribute_unique_errors(self, error.error_dict)) from None
+
+
+def attribute_unique_errors(instance: models.Model, error_dict: dict) -> dict:
+    errors = {field: list(field_errors) for field, field_errors in error_dict.items()}
+    remaining = []
+    for error in errors.pop(NON_FIELD_ERRORS, []):
+        fields = [name for name in (error.params or {}).get("unique_check", ()) if name != "business"]
+        if error.code in ("unique", "unique_together") and len(fields) == 1:
+            field = instance._meta.get_field(fields[0])
+            message = f"{capfirst(instance._meta.verbose_name)} with this {field.verbose_name} already exists."
+            errors.setdefault(fields[0], []).append(ValidationError(message, code="unique"))
+        else:
+            remaining.append(error)
+    if remaining:
+        errors[NON_FIELD_ERRORS] = remaining
+    return errors
 
 
 def is_tenant_model(model) -> bool:

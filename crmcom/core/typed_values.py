@@ -34,7 +34,7 @@ def coerce_value(value_type: str, raw, allowed_values: list | None = None):
             number = Decimal(str(raw).strip())
         except InvalidOperation:
             raise ValidationError(f"“{raw}” is not a whole number.") from None
-        if number != number.to_integral_value():
+        if not number.is_finite() or number != number.to_integral_value():  # is_finite first: sNaN, Infinity
             raise ValidationError(f"“{raw}” is not a whole number.")
         return int(number)
     if value_type == ValueType.DECIMAL:
@@ -44,8 +44,10 @@ def coerce_value(value_type: str, raw, allowed_values: list | None = None):
             raise ValidationError(f"“{raw}” is not a decimal number.") from None
         if not number.is_finite():
             raise ValidationError(f"“{raw}” is not a decimal number.")
-        return str(number)
+        return format(number, "f")  # "1000", never "1E+3"
     if value_type == ValueType.DATE:
+        if isinstance(raw, datetime.datetime):  # e.g. a spreadsheet's date cell: keep the day
+            return raw.date().isoformat()
         if isinstance(raw, datetime.date):
             return raw.isoformat()
         try:

@@ -105,8 +105,16 @@ def test_signup_rolls_back_when_a_late_step_fails(monkeypatch):
 
 def test_signup_command_creates_a_business(capsys):
     call_command(
-        "signup_business", "Limassol Fibre", "--currency", "usd", "--username", "lf", "--email", "lf@example.com",
-        "--password", "a-long-pass-phrase",
+        "signup_business",
+        "Limassol Fibre",
+        "--currency",
+        "usd",
+        "--username",
+        "lf",
+        "--email",
+        "lf@example.com",
+        "--password",
+        "a-long-pass-phrase",
     )
 
     assert Business.objects.get().currency == "USD"
@@ -116,8 +124,16 @@ def test_signup_command_creates_a_business(capsys):
 def test_signup_command_exits_non_zero_on_bad_input():
     with pytest.raises(CommandError, match="currency"):
         call_command(
-            "signup_business", "Bad", "--currency", "ZZZ", "--username", "bad", "--email", "b@example.com",
-            "--password", "a-long-pass-phrase",
+            "signup_business",
+            "Bad",
+            "--currency",
+            "ZZZ",
+            "--username",
+            "bad",
+            "--email",
+            "b@example.com",
+            "--password",
+            "a-long-pass-phrase",
         )
     assert counts() == [0, 0, 0, 0, 0]
 

@@ -57,7 +57,8 @@ def test_session_auth_works_for_the_back_office(client, owner):
 
 def test_token_endpoint_gives_a_token_for_good_credentials_only(client, owner):
     good = client.post(
-        "/api/v1/auth/token/", {"username": owner.username, "password": "a-long-pass-phrase"},
+        "/api/v1/auth/token/",
+        {"username": owner.username, "password": "a-long-pass-phrase"},
         content_type="application/json",
     )
     bad = client.post(

@@ -12,8 +12,11 @@ from tests.factories import make_object
 pytestmark = pytest.mark.django_db
 
 ROUTES = [(prefix, viewset) for prefix, viewset, _ in router.registry]
-SCOPED_ADMINS = [(model, model_admin) for model, model_admin in admin.site._registry.items()
-                 if isinstance(model_admin, BusinessScopedAdmin)]
+SCOPED_ADMINS = [
+    (model, model_admin)
+    for model, model_admin in admin.site._registry.items()
+    if isinstance(model_admin, BusinessScopedAdmin)
+]
 PLATFORM_ONLY_ADMINS = ["user", "group", "tokenproxy"]
 
 
@@ -75,13 +78,19 @@ def test_api_refuses_links_to_other_businesses_rows(route, api, other_business):
 
 
 def test_every_admin_screen_is_scoped_or_platform_only():
-    unscoped = [model._meta.model_name for model, model_admin in admin.site._registry.items()
-                if not isinstance(model_admin, BusinessScopedAdmin)]
+    unscoped = [
+        model._meta.model_name
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, BusinessScopedAdmin)
+    ]
     assert sorted(unscoped) == sorted(PLATFORM_ONLY_ADMINS)
 
 
-@pytest.mark.parametrize("model", [model for model in admin.site._registry if model._meta.model_name
-                                   in PLATFORM_ONLY_ADMINS], ids=lambda model: model._meta.model_name)
+@pytest.mark.parametrize(
+    "model",
+    [model for model in admin.site._registry if model._meta.model_name in PLATFORM_ONLY_ADMINS],
+    ids=lambda model: model._meta.model_name,
+)
 def test_platform_only_admin_screens_are_closed_to_staff(model, staff_client):
     response = staff_client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
     assert response.status_code == 403
