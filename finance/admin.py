@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
 from crmcom.core.formsets import kept_forms
 from finance.models import Account, BundleComponent, CharacteristicDefinition, Product, ProductPrice
-from finance.services.products import check_characteristics, check_components, save_product
+from finance.services.products import check_bundles_holding, check_characteristics, check_components, save_product
 
 
 class PartsFormSet(forms.BaseInlineFormSet):
@@ -15,11 +16,29 @@ class PartsFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         if not any(self.errors):
-            type(self).check(product=self.instance, count=len(kept_forms(self)))
+            try:
+                type(self).check(product=self.instance, count=len(kept_forms(self)))
+            except ValidationError as error:  # keyed by field; a formset's own errors are a plain list
+                raise ValidationError(error.messages) from None
+
+
+class ProductForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()  # the instance now has the form's values
+        try:
+            check_bundles_holding(product=self.instance)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ProductPriceForm(forms.ModelForm):
+    def clean_currency(self):
+        return self.cleaned_data["currency"].strip().upper()  # "eur" is EUR, as in the API
 
 
 class ProductPriceInline(ScopedTabularInline):
     model = ProductPrice
+    form = ProductPriceForm
 
 
 class CharacteristicInline(ScopedTabularInline):
@@ -35,6 +54,7 @@ class BundleComponentInline(ScopedTabularInline):
 
 @admin.register(Product)
 class ProductAdmin(BusinessScopedAdmin):
+    form = ProductForm
     list_display = (
         "sku",
         "name",
@@ -59,7 +79,20 @@ class ProductAdmin(BusinessScopedAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        save_product(business=business_of(request) or obj.business, product=obj)
+        """Nothing yet: save_related writes the product with its parts, so the service sees them together."""
+
+    def save_related(self, request, form, formsets, change):
+        parts = {}
+        for formset in formsets:
+            kept = kept_forms(formset)
+            # What construct_change_message reads, as formset.save() would have left it.
+            formset.new_objects = [f.instance for f in kept if f.instance.pk is None]
+            formset.changed_objects = [(f.instance, f.changed_data) for f in kept if f.instance.pk and f.has_changed()]
+            formset.deleted_objects = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            parts[formset.fk.remote_field.get_accessor_name()] = [f.instance for f in kept]
+        product = form.instance
+        save_product(business=business_of(request) or product.business, product=product, **parts)
+        form.save_m2m()
 
 
 @admin.register(Account)

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -113,8 +113,10 @@ class Product(TenantModel):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(bundle_kind="flexible")
+                    Q(bundle_kind__isnull=False)  # NULL compared is NULL, which a CHECK lets through
+                    & Q(bundle_kind="flexible")
                     & Q(min_picks__isnull=False)
+                    & Q(max_picks__isnull=False)
                     & Q(max_picks__gte=1)
                     & Q(min_picks__lte=models.F("max_picks"))
                 )
@@ -159,23 +161,6 @@ class Product(TenantModel):
             errors["owner"] = "The owner must be an organisation of this business."
         if errors:
             raise ValidationError(errors)
-
-    def validate_constraints(self, exclude=None) -> None:
-        """As Django's, but a duplicate SKU is reported on `sku` rather than as a non-field error."""
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict({})
-            general = errors.pop(NON_FIELD_ERRORS, [])
-            for item in general:
-                unique_check = (getattr(item, "params", None) or {}).get("unique_check", ())
-                if item.code == "unique_together" and set(unique_check) == {"business", "sku"}:
-                    errors.setdefault("sku", []).append(
-                        ValidationError("This business already has a product with this SKU.", code="unique")
-                    )
-                else:
-                    errors.setdefault(NON_FIELD_ERRORS, []).append(item)
-            raise ValidationError(errors) from None
 
 
 class ProductPrice(models.Model):

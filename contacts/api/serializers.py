@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from contacts.models import Contact, ContactAddress, ContactPhone, Organisation
-from crmcom.core.api.serializers import BusinessScopedModelSerializer, CurrencyCodeField
+from crmcom.core.api.serializers import BusinessScopedModelSerializer, CurrencyCodeField, money_string
 
 
 class SignupSerializer(serializers.Serializer):
@@ -37,8 +37,11 @@ class OrganisationSerializer(BusinessScopedModelSerializer):
 
 class AccountSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    balance = serializers.DecimalField(max_digits=19, decimal_places=2)
+    balance = serializers.SerializerMethodField()
     currency = serializers.CharField()
+
+    def get_balance(self, account) -> str:
+        return money_string(account.balance, account.currency)
 
 
 class WalletSummarySerializer(serializers.Serializer):

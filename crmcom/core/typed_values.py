@@ -16,6 +16,7 @@ class ValueType(models.TextChoices):
     CHOICE = "choice", "Choice"
 
 
+MAX_INTEGER = 10**18  # fits a bigint, and JSON never meets Python's 4,300-digit limit
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 
@@ -36,6 +37,8 @@ def coerce_value(value_type: str, raw, allowed_values: list | None = None):
             raise ValidationError(f"“{raw}” is not a whole number.") from None
         if not number.is_finite() or number != number.to_integral_value():  # is_finite first: sNaN, Infinity
             raise ValidationError(f"“{raw}” is not a whole number.")
+        if abs(number) >= MAX_INTEGER:
+            raise ValidationError(f"“{raw}” is too large: keep whole numbers below 10^18.")
         return int(number)
     if value_type == ValueType.DECIMAL:
         try:

@@ -20,6 +20,17 @@ def check_components(*, product: Product, count: int) -> None:
         raise ValidationError({"max_picks": f"A flexible bundle of {count} components allows at most {count} picks."})
 
 
+def check_bundles_holding(*, product: Product) -> None:
+    """A product already in bundles keeps their rules: no bundle in a bundle, no traceable flexible pick."""
+    if product.pk is None or not (product.bundle_kind or product.traceable):
+        return
+    holders = Product.objects.filter(components__component=product)
+    if product.bundle_kind and holders.exists():
+        raise ValidationError({"bundle_kind": "A component of a bundle cannot be a bundle itself."})
+    if product.traceable and holders.filter(bundle_kind=BundleKind.FLEXIBLE).exists():
+        raise ValidationError({"traceable": "A component of a flexible bundle cannot be traceable."})
+
+
 def validate_parts(items: Sequence, *, parent: str, product: Product, unique_field: str) -> list[str]:
     """full_clean each nested item against the (maybe unsaved) product; messages name the item's position."""
     messages: list[str] = []
@@ -56,6 +67,7 @@ def save_product(
     product.full_clean()
     check_characteristics(product=product, count=_count(product, "characteristics", characteristics))
     check_components(product=product, count=_count(product, "components", components))
+    check_bundles_holding(product=product)
     parts = {
         "prices": (prices, "product", "currency"),
         "characteristics": (characteristics, "product", "name"),
@@ -63,8 +75,10 @@ def save_product(
     }
     errors = {}
     for relation, (items, parent, unique_field) in parts.items():
-        if items is not None:
-            messages = validate_parts(items, parent=parent, product=product, unique_field=unique_field)
+        # Kept parts are checked too: a change to the product (a fixed bundle made flexible) may break them.
+        checked = items if items is not None else _stored(product, relation)
+        if checked:
+            messages = validate_parts(checked, parent=parent, product=product, unique_field=unique_field)
             if messages:
                 errors[relation] = messages
     if errors:
@@ -79,6 +93,14 @@ def save_product(
                     setattr(item, parent, product)  # now saved, so the foreign key gets its id
                     item.save()
     return product
+
+
+def _stored(product: Product, relation: str) -> list:
+    """The parts `relation` holds in the database (an unsaved product has none)."""
+    if product.pk is None:
+        return []
+    stored = getattr(product, relation).all()
+    return list(stored.select_related("component") if relation == "components" else stored)
 
 
 def _count(product: Product, relation: str, replacement: Sequence | None) -> int:

@@ -4,6 +4,7 @@ import pytest
 
 from contacts.models import Contact, ContactEmail
 from finance.models import Account
+from tests.factories import make_business, make_contact
 from wallets.models import Wallet
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +132,14 @@ def test_a_settled_contact_can_be_deleted(api):
 
     assert api.delete(f"/api/v1/contacts/{contact_id}/").status_code == 204
     assert not Contact.objects.filter(pk=contact_id).exists()
+
+
+def test_balances_show_the_currency_minor_unit(client):
+    business, owner = make_business("Tokyo Cable", currency="JPY")
+    contact = make_contact(business)
+    Account.objects.filter(pk=contact.account.pk).update(balance=Decimal("1500"))
+    client.force_login(owner)
+
+    body = client.get(f"/api/v1/contacts/{contact.pk}/").json()
+
+    assert body["account"] == {"id": contact.account.pk, "balance": "1500", "currency": "JPY"}

@@ -78,6 +78,7 @@ def test_coerce_value_returns_the_stored_json_safe_value(value_type, raw, expect
         ("integer", False, "“False” is not a whole number."),
         ("integer", "twelve", "“twelve” is not a whole number."),
         ("integer", "", "“” is not a whole number."),
+        ("integer", "1e5000", "“1e5000” is too large: keep whole numbers below 10^18."),
         ("integer", "NaN", "“NaN” is not a whole number."),
         ("integer", "sNaN", "“sNaN” is not a whole number."),
         ("integer", "Infinity", "“Infinity” is not a whole number."),
@@ -125,7 +126,8 @@ def test_coerce_values_cleans_every_known_value_and_skips_blank_optional_ones():
     ]
     # when a mapping with raw values (and a blank optional one) is coerced
     cleaned = coerce_values(
-        definitions, {"warranty_months": "24", "installed_on": "2024-05-01", "outdoor": "yes", "colour": "red", "note": ""}
+        definitions,
+        {"warranty_months": "24", "installed_on": "2024-05-01", "outdoor": "yes", "colour": "red", "note": ""},
     )
     # then each value has its type and the blank one is left out
     assert cleaned == {"warranty_months": 24, "installed_on": "2024-05-01", "outdoor": True, "colour": "red"}

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from finance.models import BundleComponent, CharacteristicDefinition, Product, ProductPrice
 from finance.services.products import save_product
 from tests.factories import ProductFactory
+from tests.finance import module_tenants, shared_business_and_owner, shared_other_business  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_the_sku_is_unique_per_business(business, other_business):
     save_product(business=business, product=good())
     # when another with the same SKU is saved, then the error is on the SKU
     errors = refused(business=business, product=good(name="Another router"))
-    assert errors == {"sku": ["This business already has a product with this SKU."]}
+    assert errors == {"sku": ["Product with this SKU already exists."]}
     # but another business may use the same SKU
     assert save_product(business=other_business, product=good()).business == other_business
 
@@ -165,7 +166,10 @@ def test_a_choice_characteristic_needs_allowed_values(business):
     ("item", "message"),
     [
         (characteristic("Storage GB"), "#1 name: Use lower-case letters, digits and underscores."),
-        (characteristic("colour", "text", allowed_values=["red"]), "#1 allowed_values: Only a choice takes allowed values."),
+        (
+            characteristic("colour", "text", allowed_values=["red"]),
+            "#1 allowed_values: Only a choice takes allowed values.",
+        ),
         (characteristic("colour", "colour"), "#1 value_type: Value 'colour' is not a valid choice."),
     ],
 )
@@ -203,9 +207,9 @@ def test_a_good_with_characteristics_cannot_stop_being_traceable(business):
 def parts(business):
     """Two plain goods and a traceable one of this business."""
     return {
-        "cable": ProductFactory(business=business, sku="CABLE"),
-        "plug": ProductFactory(business=business, sku="PLUG"),
-        "modem": ProductFactory(business=business, sku="MODEM", traceable=True, stockable=True),
+        "cable": ProductFactory(business=business, sku="CABLE", name="Cable"),
+        "plug": ProductFactory(business=business, sku="PLUG", name="Plug"),
+        "modem": ProductFactory(business=business, sku="MODEM", name="Modem", traceable=True, stockable=True),
     }
 
 
@@ -237,40 +241,39 @@ def test_a_flexible_bundle_holds_non_traceable_components_and_picks(business, pa
 
 
 @pytest.mark.parametrize(
-    ("product", "items", "errors"),
+    ("fields", "items", "errors"),
     [
-        (bundle(), [], {"components": ["A bundle needs at least one component."]}),
+        ({"bundle_kind": "fixed"}, [], {"components": ["A bundle needs at least one component."]}),
+        ({}, [("cable", 1)], {"components": ["Only bundles have components; set the bundle kind."]}),
         (
-            Product(sku="KIT", name="Not a bundle", kind="physical_good"),
-            [("cable", 1)],
-            {"components": ["Only bundles have components; set the bundle kind."]},
-        ),
-        (
-            bundle("flexible", min_picks=1, max_picks=3),
+            {"bundle_kind": "flexible", "min_picks": 1, "max_picks": 3},
             [("cable", 1), ("plug", 1)],
             {"max_picks": ["A flexible bundle of 2 components allows at most 2 picks."]},
         ),
         (
-            bundle("flexible", min_picks=1, max_picks=1),
+            {"bundle_kind": "flexible", "min_picks": 1, "max_picks": 1},
             [("cable", 1), ("modem", 1)],
             {"components": ["#2 component: A flexible bundle takes only non-traceable components."]},
         ),
         (
-            bundle(),
+            {"bundle_kind": "fixed"},
             [("cable", 0)],
             {"components": ["#1 quantity: Ensure this value is greater than or equal to 1."]},
         ),
-        (bundle(), [("cable", 1), ("cable", 2)], {"components": ["#2 component: “Product 0 (CABLE)” appears twice."]}),
+        (
+            {"bundle_kind": "fixed"},
+            [("cable", 1), ("cable", 2)],
+            {"components": ["#2 component: “Cable (CABLE)” appears twice."]},
+        ),
     ],
     ids=["empty", "not-a-bundle", "more-picks-than-components", "traceable-in-flexible", "zero-quantity", "twice"],
 )
-def test_a_bundle_breaking_a_rule_is_refused(business, parts, product, items, errors):
+def test_a_bundle_breaking_a_rule_is_refused(business, parts, fields, items, errors):
+    # given a bundle (or not) and its components
+    product = Product(sku="KIT", name="Starter kit", kind="physical_good", **fields)
     pairs = [(parts[name], quantity) for name, quantity in items]
-    found = refused(business=business, product=product, components=components(*pairs))
-    if "twice" in str(errors):  # the factory's sequence numbers the name
-        assert found["components"][0].endswith("(CABLE)” appears twice.")
-    else:
-        assert found == errors
+    # when it is saved, then the error names the rule; nothing is written
+    assert refused(business=business, product=product, components=components(*pairs)) == errors
 
 
 def test_a_bundle_cannot_contain_a_bundle(business, parts):
@@ -379,7 +382,7 @@ def test_database_refuses_a_service_without_type_and_a_good_with_one(service, ph
         {"tax_rate": Decimal("100.01")},
         {"rental_price": Decimal("-0.0001")},
         {"bundle_kind": "fixed"},  # a stockable good cannot become a bundle
-        {"min_picks": 1, "max_picks": 2},  # picks only for flexible bundles
+        pytest.param({"min_picks": 1, "max_picks": 2}, id="picks-on-a-non-bundle"),
     ],
 )
 def test_database_refuses_out_of_range_product_values(physical, changes):
@@ -393,6 +396,11 @@ def test_database_checks_flexible_bundle_picks(business):
     violates(rows, max_picks=0, min_picks=0)
     violates(rows, min_picks=None)
     violates(rows, bundle_kind="fixed")  # keeping its picks
+
+
+def test_database_refuses_a_flexible_bundle_without_maximum_picks(business):
+    kit = ProductFactory(business=business, stockable=False, bundle_kind="flexible", min_picks=1, max_picks=2)
+    violates(Product.objects.filter(pk=kit.pk), max_picks=None)
 
 
 def test_database_refuses_a_duplicate_sku_in_one_business_only(business, other_business, physical):
@@ -423,3 +431,54 @@ def test_database_refuses_an_unknown_characteristic_type_and_a_name_twice(busine
     violates(CharacteristicDefinition.objects.filter(product=modem), value_type="colour")
     with pytest.raises(IntegrityError), transaction.atomic():
         CharacteristicDefinition.objects.create(product=modem, name="storage_gb", value_type="text")
+
+
+# --- a change to a bundle or to a component keeps the bundle rules -----------------------------------
+
+
+def test_a_fixed_bundle_with_a_traceable_component_cannot_become_flexible(business, parts):
+    # given a fixed bundle holding a traceable modem
+    kit = save_product(
+        business=business, product=bundle(), components=components((parts["modem"], 1), (parts["cable"], 1))
+    )
+    # when it is made flexible without resending its components
+    kit.bundle_kind, kit.min_picks, kit.max_picks = "flexible", 1, 1
+    errors = refused(business=business, product=kit)
+    # then the stored components are checked against the new kind
+    assert errors == {"components": ["#1 component: A flexible bundle takes only non-traceable components."]}
+    assert Product.objects.get(pk=kit.pk).bundle_kind == "fixed"
+
+
+def test_a_component_of_a_flexible_bundle_cannot_become_traceable(business, parts):
+    # given a flexible bundle holding the cable
+    save_product(
+        business=business,
+        product=bundle("flexible", min_picks=1, max_picks=1),
+        components=components((parts["cable"], 1), (parts["plug"], 1)),
+    )
+    # when the cable is made traceable
+    cable = parts["cable"]
+    cable.traceable = True
+    errors = refused(business=business, product=cable)
+    # then that is refused
+    assert errors == {"traceable": ["A component of a flexible bundle cannot be traceable."]}
+    assert Product.objects.get(pk=cable.pk).traceable is False
+
+
+def test_a_component_of_a_fixed_bundle_may_become_traceable(business, parts):
+    save_product(business=business, product=bundle(), components=components((parts["cable"], 1)))
+    cable = parts["cable"]
+    cable.traceable = True
+    save_product(business=business, product=cable)
+    assert Product.objects.get(pk=cable.pk).traceable is True
+
+
+def test_a_component_cannot_become_a_bundle(business, parts):
+    # given a bundle holding the cable
+    save_product(business=business, product=bundle(), components=components((parts["cable"], 1)))
+    # when the cable is made a bundle of the plug
+    cable = parts["cable"]
+    cable.bundle_kind, cable.stockable = "fixed", False
+    errors = refused(business=business, product=cable, components=components((parts["plug"], 1)))
+    # then that is refused
+    assert errors == {"bundle_kind": ["A component of a bundle cannot be a bundle itself."]}
