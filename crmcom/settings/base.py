@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crmcom.core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=0),
     },
+    "reconcile-stock": {
+        "task": "inventory.tasks.reconcile_stock",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 LOGGING = {

@@ -1,6 +1,6 @@
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
@@ -97,6 +97,16 @@ class Device(FSMModelMixin, TenantModel):
     location = models.ForeignKey(
         "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
     )
+    balance_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The warehouse whose stock balance counts this device: where it is, or where it was "
+        "dispatched or rented from. Empty once sold or for contacts' own devices.",
+    )
     state = FSMField(max_length=20, choices=DeviceState.choices, default=DeviceState.NEW, protected=True)
     status = models.ForeignKey(DeviceStatus, on_delete=models.PROTECT, related_name="devices")
     characteristics = models.JSONField(default=dict, blank=True)
@@ -126,6 +136,12 @@ class Device(FSMModelMixin, TenantModel):
                 condition=(Q(state__in=IN_WAREHOUSE_STATES) & Q(warehouse__isnull=False))
                 | (~Q(state__in=IN_WAREHOUSE_STATES) & Q(warehouse__isnull=True) & Q(location__isnull=True)),
                 name="device_in_a_warehouse_only_while_stocked",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state__in=IN_WAREHOUSE_STATES) & Q(balance_warehouse=F("warehouse")))
+                | (Q(state__in=["dispatched", "rented"]) & Q(balance_warehouse__isnull=False))
+                | (Q(state__in=["sold", "own_device"]) & Q(balance_warehouse__isnull=True)),
+                name="device_counted_by_one_balance",
             ),
         ]
 
