@@ -363,7 +363,7 @@ def restore_devices(original, reversal, line_pairs: dict[int, WarehouseTransacti
     devices = Device.objects.filter(pk__in=line_of).order_by("pk").select_for_update()
     posted_by_original, reason = posting_reason(original), f"reversed transaction {original.pk}"
     for device in devices:
-        latest, *before = device.history.order_by("-history_id")[:2]
+        latest, *before = effective_history(device)[:2]
         if latest.history_change_reason != posted_by_original:
             raise StateConflict(
                 f"Device {device.serial_number} changed after transaction #{original.pk} was posted: "
@@ -378,3 +378,18 @@ def restore_devices(original, reversal, line_pairs: dict[int, WarehouseTransacti
         device._change_reason = reason
         device.save()
         line_pairs[line_of[device.pk]].devices.add(device)
+
+
+def effective_history(device: Device) -> list:
+    """The device's history rows, newest first, without postings that were reversed (nor their reversals)."""
+    rows = list(device.history.order_by("-history_id"))
+    effective, undone = [], set()
+    for row in rows:
+        reason = row.history_change_reason or ""
+        if reason.startswith("reversed transaction "):
+            undone.add(reason.removeprefix("reversed transaction "))
+        elif reason.startswith("posted transaction ") and reason.removeprefix("posted transaction ") in undone:
+            undone.discard(reason.removeprefix("posted transaction "))
+        elif not undone:
+            effective.append(row)
+    return effective

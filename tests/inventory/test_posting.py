@@ -37,7 +37,10 @@ def test_stock_in_then_sale_of_a_quantity(business, warehouse, cable, contact):
 def test_overdrawing_fails_and_changes_nothing(business, warehouse, cable, contact):
     posted(business, "stock_in", warehouse, [LineInput(product=cable, quantity=3)])
     draft = create_transaction(
-        business=business, kind="stock_out", warehouse=warehouse, contact=contact,
+        business=business,
+        kind="stock_out",
+        warehouse=warehouse,
+        contact=contact,
         lines=[LineInput(product=cable, quantity=4)],
     )
 
@@ -58,8 +61,9 @@ def test_posting_twice_is_a_conflict(business, warehouse, cable):
 
 def test_traceable_stock_in_creates_new_devices_and_sale_moves_them(business, warehouse, box, contact):
     posted(business, "stock_in", warehouse, [LineInput(product=box, quantity=2, serial_numbers=["A1", "A2"])])
-    posted(business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["A1"])],
-           contact=contact)
+    posted(
+        business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["A1"])], contact=contact
+    )
 
     sold, kept = Device.objects.get(serial_number="A1"), Device.objects.get(serial_number="A2")
     assert (sold.state, sold.owner_type, sold.owner_contact, sold.warehouse) == ("sold", "contact", contact, None)
@@ -72,18 +76,48 @@ def test_traceable_stock_in_creates_new_devices_and_sale_moves_them(business, wa
 def test_dispatch_rental_and_returns_move_their_counters(business, warehouse, second_warehouse, box, contact):
     serials = ["D1", "D2", "R1"]
     posted(business, "stock_in", warehouse, [LineInput(product=box, quantity=3, serial_numbers=serials)])
-    posted(business, "stock_out", warehouse, [LineInput(product=box, quantity=2, serial_numbers=["D1", "D2"])],
-           purpose="dispatch", contact=contact)
-    posted(business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["R1"])],
-           purpose="rental", contact=contact)
+    posted(
+        business,
+        "stock_out",
+        warehouse,
+        [LineInput(product=box, quantity=2, serial_numbers=["D1", "D2"])],
+        purpose="dispatch",
+        contact=contact,
+    )
+    posted(
+        business,
+        "stock_out",
+        warehouse,
+        [LineInput(product=box, quantity=1, serial_numbers=["R1"])],
+        purpose="rental",
+        contact=contact,
+    )
     assert counters(warehouse, box) == {"in_hand": 0, "reserved": 0, "blocked": 0, "dispatched": 2, "rented": 1}
 
-    posted(business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["D1"])],
-           purpose="sale_of_dispatched", contact=contact)
-    posted(business, "stock_in", second_warehouse, [LineInput(product=box, quantity=1, serial_numbers=["R1"])],
-           purpose="rental_return", contact=contact)
-    posted(business, "stock_in", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["D2"])],
-           purpose="dispatch_return", contact=contact)
+    posted(
+        business,
+        "stock_out",
+        warehouse,
+        [LineInput(product=box, quantity=1, serial_numbers=["D1"])],
+        purpose="sale_of_dispatched",
+        contact=contact,
+    )
+    posted(
+        business,
+        "stock_in",
+        second_warehouse,
+        [LineInput(product=box, quantity=1, serial_numbers=["R1"])],
+        purpose="rental_return",
+        contact=contact,
+    )
+    posted(
+        business,
+        "stock_in",
+        warehouse,
+        [LineInput(product=box, quantity=1, serial_numbers=["D2"])],
+        purpose="dispatch_return",
+        contact=contact,
+    )
 
     assert counters(warehouse, box) == {"in_hand": 1, "reserved": 0, "blocked": 0, "dispatched": 0, "rented": 0}
     assert counters(second_warehouse, box)["in_hand"] == 1
@@ -120,8 +154,9 @@ def test_reservations_never_overdraw(business, warehouse, cable):
 
 def test_reversal_puts_devices_and_balances_back(business, warehouse, box, contact):
     stock_in = posted(business, "stock_in", warehouse, [LineInput(product=box, quantity=2, serial_numbers=["X", "Y"])])
-    sale = posted(business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["X"])],
-                  contact=contact)
+    sale = posted(
+        business, "stock_out", warehouse, [LineInput(product=box, quantity=1, serial_numbers=["X"])], contact=contact
+    )
 
     with pytest.raises(StateConflict, match="changed after"):
         reverse_transaction(transaction=stock_in)
