@@ -1,0 +1,3 @@
+"""Inventory admin screens, one module per area (each registers its own ModelAdmins)."""
+
+from inventory.admin import statuses  # noqa: F401
