@@ -10,7 +10,7 @@ def save_device_status(*, business, status: DeviceStatus) -> DeviceStatus:
         status.business = business
     with transaction.atomic():
         if status.pk is not None:
-            previous = DeviceStatus.objects.select_for_update().get(pk=status.pk)
+            previous = DeviceStatus.objects.select_for_update(no_key=True).get(pk=status.pk)
             if previous.is_default and (not status.is_default or previous.state != status.state):
                 raise StateConflict("A state always has a default status: make another status the default instead.")
         if status.is_default:

@@ -92,7 +92,11 @@ class Plan:
 def post_transaction(*, transaction: WarehouseTransaction, user=None) -> WarehouseTransaction:
     """Apply a DRAFT transaction: move devices, write ledger entries, update balances; all or nothing."""
     with db_transaction.atomic():
-        txn = WarehouseTransaction.objects.select_for_update().select_related("warehouse").get(pk=transaction.pk)
+        txn = (
+            WarehouseTransaction.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("warehouse")
+            .get(pk=transaction.pk)
+        )
         if txn.state != TransactionState.DRAFT:
             raise StateConflict(f"Transaction #{txn.pk} is already posted.")
         lines = list(txn.lines.select_related("product", "location", "to_location"))
@@ -126,7 +130,7 @@ def lock_named_devices(txn: WarehouseTransaction, lines) -> dict[str, Device]:
     if not serials:
         return {}
     found = Device.objects.filter(business_id=txn.business_id, serial_number__in=serials).order_by("pk")
-    return {device.serial_number: device for device in found.select_for_update()}
+    return {device.serial_number: device for device in found.select_for_update(no_key=True)}
 
 
 def named_devices(line, devices: dict[str, Device]) -> list[Device]:
@@ -280,7 +284,7 @@ def reverse_transaction(*, transaction: WarehouseTransaction, user=None, reason:
     since (sold on, blocked, moved) makes the reversal fail: post a new transaction instead.
     """
     with db_transaction.atomic():
-        original = WarehouseTransaction.objects.select_for_update().get(pk=transaction.pk)
+        original = WarehouseTransaction.objects.select_for_update(no_key=True).get(pk=transaction.pk)
         if original.state != TransactionState.POSTED:
             raise StateConflict(f"Transaction #{original.pk} is a draft: delete it instead of reversing it.")
         if original.reverses_id is not None:
@@ -360,7 +364,7 @@ RESTORED_FIELDS = [
 def restore_devices(original, reversal, line_pairs: dict[int, WarehouseTransactionLine]) -> None:
     links = WarehouseTransactionLine.devices.through.objects.filter(warehousetransactionline__transaction=original)
     line_of = dict(links.values_list("device_id", "warehousetransactionline_id"))
-    devices = Device.objects.filter(pk__in=line_of).order_by("pk").select_for_update()
+    devices = Device.objects.filter(pk__in=line_of).order_by("pk").select_for_update(no_key=True)
     posted_by_original, reason = posting_reason(original), f"reversed transaction {original.pk}"
     for device in devices:
         latest, *before = effective_history(device)[:2]

@@ -24,7 +24,7 @@ def reserve_stock(*, business, warehouse, product, quantity: int, reference: str
 def release_reservation(*, reservation: StockReservation) -> StockReservation:
     """Give the held quantity back to available."""
     with transaction.atomic():
-        reservation = StockReservation.objects.select_for_update().get(pk=reservation.pk)
+        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
         if reservation.state != ReservationState.ACTIVE:
             raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
         deltas = Deltas()

@@ -79,7 +79,7 @@ def create_transaction(
 def replace_lines(*, transaction: WarehouseTransaction, lines: list[LineInput]) -> WarehouseTransaction:
     """Drafts only: their lines are edited by replacing them."""
     with db_transaction.atomic():
-        txn = WarehouseTransaction.objects.select_for_update().get(pk=transaction.pk)
+        txn = WarehouseTransaction.objects.select_for_update(no_key=True).get(pk=transaction.pk)
         if txn.state != TransactionState.DRAFT:
             raise StateConflict(f"Transaction #{txn.pk} is posted: its lines cannot change.")
         line_rows = build_lines(txn, lines)
