@@ -46,7 +46,7 @@ OPERATIONS = st.lists(
         st.integers(min_value=-3, max_value=4),  # quantity (adjustments use the sign)
     ),
     min_size=1,
-    max_size=8,
+    max_size=6,
 )
 
 
