@@ -121,7 +121,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["crmcom.core.api.permissions.IsBusinessStaff"],
     "DEFAULT_PAGINATION_CLASS": "crmcom.core.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crmcom.core.api.filters.BusinessScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -140,7 +140,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name (`state`) get distinct, stable component names.
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceStateEnum": "inventory.models.DeviceState",
+        "TransactionStateEnum": "inventory.models.TransactionState",
+    },
 }
+
+# Device imports with more data rows than this run as a Celery task (the API answers 202 with progress).
+DEVICE_IMPORT_ASYNC_ROWS = int(os.environ.get("DEVICE_IMPORT_ASYNC_ROWS", "5000"))
 
 # Celery: without a broker configured, tasks run eagerly in-process (the `make run` default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
