@@ -6,7 +6,15 @@ from rest_framework.routers import DefaultRouter
 from contacts.api.views import ContactViewSet, OrganisationViewSet, SignupView, TokenView
 from crmcom.core.api.custom_fields import CustomFieldDefinitionViewSet
 from finance.api.views import ProductViewSet
-from inventory.api.views import DeviceStatusViewSet, WarehouseViewSet
+from inventory.api.balances import StockBalanceViewSet
+from inventory.api.devices import DeviceViewSet
+from inventory.api.imports import DeviceImportViewSet
+from inventory.api.location_at import DeviceLocationAtView
+from inventory.api.meters import DeviceConsumptionView, DeviceMeterReadingListView, MeterReadingTypeViewSet
+from inventory.api.own_devices import ContactOwnDeviceDetailView, ContactOwnDeviceListView
+from inventory.api.reports import DeviceReportView, StockBalanceReportView
+from inventory.api.transactions import WarehouseTransactionViewSet
+from inventory.api.views import DeviceStatusViewSet, LocationViewSet, StockInStatusRuleViewSet, WarehouseViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet)
@@ -14,10 +22,25 @@ router.register("contacts", ContactViewSet)
 router.register("products", ProductViewSet)
 router.register("device-statuses", DeviceStatusViewSet)
 router.register("warehouses", WarehouseViewSet)
+router.register("locations", LocationViewSet)
+router.register("warehouse-transactions", WarehouseTransactionViewSet)
+router.register("stock-balances", StockBalanceViewSet)
+router.register("devices", DeviceViewSet)
+router.register("device-imports", DeviceImportViewSet)
+router.register("stock-in-rules", StockInStatusRuleViewSet)
 router.register("custom-fields", CustomFieldDefinitionViewSet)
+router.register("meter-reading-types", MeterReadingTypeViewSet)
 
 urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    # Nested under a contact or a device (not router routes: the parent in the path scopes them).
+    path("contacts/<int:contact_id>/devices/", ContactOwnDeviceListView.as_view(), name="contact-devices"),
+    path("contacts/<int:contact_id>/devices/<int:pk>/", ContactOwnDeviceDetailView.as_view(), name="contact-device"),
+    path("devices/<int:device_id>/meter-readings/", DeviceMeterReadingListView.as_view(), name="device-readings"),
+    path("devices/<int:device_id>/consumption/", DeviceConsumptionView.as_view(), name="device-consumption"),
+    path("devices/<int:device_id>/location-at/", DeviceLocationAtView.as_view(), name="device-location-at"),
+    path("reports/devices/", DeviceReportView.as_view(), name="report-devices"),
+    path("reports/stock-balances/", StockBalanceReportView.as_view(), name="report-stock-balances"),
     *router.urls,
 ]

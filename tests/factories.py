@@ -1,15 +1,34 @@
 """Factories for every model the API and the admin expose; the tenancy walk looks models up here."""
 
+import itertools
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from contacts.models import Business, Contact, ContactEmail, Organisation, OrganisationKind, User
 from contacts.services.contacts import create_contact
 from contacts.services.signup import signup_business
 from crmcom.core.models import CustomFieldDefinition
 from finance.models import Account, Product, ProductKind, ProductPrice
-from inventory.models import DeviceState, DeviceStatus, Warehouse
+from inventory.models import (
+    Device,
+    DeviceImport,
+    DeviceState,
+    DeviceStatus,
+    Location,
+    MeterReading,
+    MeterReadingType,
+    StockBalance,
+    StockInStatusRule,
+    Warehouse,
+    WarehouseTransaction,
+)
+from inventory.services.devices import register_own_device
+from inventory.services.meters import record_meter_reading
+from inventory.services.posting import post_transaction
+from inventory.services.stock_in_rules import save_stock_in_rule
+from inventory.services.transactions import LineInput, create_transaction
 from wallets.models import Wallet
 
 
@@ -68,12 +87,112 @@ class DeviceStatusFactory(factory.django.DjangoModelFactory):
     state = DeviceState.NEW
 
 
+class MeterReadingTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MeterReadingType
+
+    name = factory.Sequence(lambda n: f"Meter {n}")
+    unit = "kWh"
+
+
+def make_meter_reading(*, business) -> MeterReading:
+    """A first reading of a fresh meter on a contact's own device."""
+    product = ProductFactory(business=business, traceable=True)
+    device = register_own_device(
+        contact=make_contact(business), product=product, serial_number=f"METER-{Device.objects.count()}"
+    )
+    return record_meter_reading(
+        device=device,
+        reading_type=MeterReadingTypeFactory(business=business),
+        value=Decimal("1"),
+        read_at=timezone.now(),
+    )
+
+
 class CustomFieldDefinitionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CustomFieldDefinition
 
     target = "device"
     name = factory.Sequence(lambda n: f"field_{n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    name = factory.Sequence(lambda n: f"Shelf {n}")
+    warehouse = factory.LazyAttribute(lambda o: default_warehouse(o.business))
+
+
+def default_warehouse(business) -> Warehouse:
+    return Warehouse.objects.get(business=business, is_default=True)
+
+
+def stocked_product(business, *, sku: str, traceable: bool) -> Product:
+    """One shared stockable product per business and sku (cheaper than a product per row)."""
+    return Product.objects.filter(business=business, sku=sku).first() or ProductFactory(
+        business=business, sku=sku, traceable=traceable
+    )
+
+
+_serials = itertools.count(1)
+
+
+def stock_in_devices(business, serial_numbers: list[str], *, product=None, warehouse=None) -> list[Device]:
+    """Devices as a supplier's delivery brings them: one posted stock-in transaction."""
+    product = product or stocked_product(business, sku="FACTORY-BOX", traceable=True)
+    txn = create_transaction(
+        business=business,
+        kind="stock_in",
+        warehouse=warehouse or default_warehouse(business),
+        lines=[LineInput(product=product, quantity=len(serial_numbers), serial_numbers=serial_numbers)],
+    )
+    post_transaction(transaction=txn)
+    return list(Device.objects.filter(business=business, serial_number__in=serial_numbers).order_by("pk"))
+
+
+def make_device(*, business) -> Device:
+    return stock_in_devices(business, [f"SN-{next(_serials):06d}"])[0]
+
+
+def make_draft_transaction(*, business) -> WarehouseTransaction:
+    part = stocked_product(business, sku="FACTORY-PART", traceable=False)
+    return create_transaction(
+        business=business, kind="stock_in", warehouse=default_warehouse(business), lines=[LineInput(part, 1)]
+    )
+
+
+def make_stock_balance(*, business) -> StockBalance:
+    """A balance of a fresh product, from a posted stock-in."""
+    product = ProductFactory(business=business)
+    post_transaction(
+        transaction=create_transaction(
+            business=business, kind="stock_in", warehouse=default_warehouse(business), lines=[LineInput(product, 5)]
+        )
+    )
+    return StockBalance.objects.get(business=business, product=product)
+
+
+def make_stock_in_rule(*, business) -> StockInStatusRule:
+    rule = StockInStatusRule(
+        product=ProductFactory(business=business, traceable=True),
+        status=DeviceStatus.objects.get(business=business, state=DeviceState.NEW, is_default=True),
+    )
+    return save_stock_in_rule(business=business, rule=rule)
+
+
+def make_device_import(*, business) -> DeviceImport:
+    """A finished dry run (a row, without writing its file: the upload path has tests of its own)."""
+    return DeviceImport.objects.create(
+        business=business,
+        warehouse=Warehouse.objects.get(business=business, is_default=True),
+        file="device-imports/devices.csv",
+        dry_run=True,
+        status="validated",
+        total_rows=1,
+        processed_rows=1,
+    )
 
 
 def make_contact(business, *, last_name: str = "Doe", email: str = "") -> Contact:
@@ -97,6 +216,14 @@ def make_object(model, business):
         Warehouse: WarehouseFactory,
         DeviceStatus: DeviceStatusFactory,
         CustomFieldDefinition: CustomFieldDefinitionFactory,
+        MeterReadingType: MeterReadingTypeFactory,
+        MeterReading: make_meter_reading,
+        Location: LocationFactory,
+        Device: make_device,
+        WarehouseTransaction: make_draft_transaction,
+        StockBalance: make_stock_balance,
+        StockInStatusRule: make_stock_in_rule,
+        DeviceImport: make_device_import,
     }
     if model not in factories:
         raise LookupError(f"Add a factory for {model.__name__} to tests/factories.py")

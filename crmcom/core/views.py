@@ -6,7 +6,8 @@ from django.views.generic import TemplateView
 from contacts.models import Contact, Organisation
 from crmcom.core.tenancy import scope_queryset
 from finance.models import Product
-from inventory.models import Warehouse
+from inventory.models import StockBalance, Warehouse
+from inventory.reports import stock_balance_totals
 
 SCREENS = [
     ("Contacts", Contact, "admin:contacts_contact_changelist"),
@@ -28,6 +29,8 @@ class DashboardView(TemplateView):
             {"title": title, "count": scope_queryset(model.objects.all(), user).count(), "url": reverse(url_name)}
             for title, model, url_name in SCREENS
         ]
+        stock = stock_balance_totals(scope_queryset(StockBalance.objects.all(), user))
+        tiles.append({"title": "Stock", "count": stock["available"], "url": reverse("inventory:stock-dashboard")})
         return {
             **super().get_context_data(**kwargs),
             "business": user.business,

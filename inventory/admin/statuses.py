@@ -1,16 +1,8 @@
 from django.contrib import admin
 
 from crmcom.core.admin import BusinessScopedAdmin, business_of
-from inventory.models import DeviceStatus, Warehouse
+from inventory.models import DeviceStatus
 from inventory.services.device_statuses import delete_device_status, save_device_status
-
-
-@admin.register(Warehouse)
-class WarehouseAdmin(BusinessScopedAdmin):
-    list_display = ("name", "kind", "is_default")
-    list_filter = ("kind", "is_default")
-    search_fields = ("name",)
-    readonly_fields = ("is_default",)
 
 
 @admin.register(DeviceStatus)

@@ -1,5 +1,5 @@
 from crmcom.core.api.serializers import BusinessScopedModelSerializer
-from inventory.models import DeviceStatus, Warehouse
+from inventory.models import DeviceStatus, Location, StockInStatusRule, Warehouse
 
 
 class DeviceStatusSerializer(BusinessScopedModelSerializer):
@@ -13,3 +13,15 @@ class WarehouseSerializer(BusinessScopedModelSerializer):
         model = Warehouse
         fields = ["id", "name", "kind", "is_default"]
         read_only_fields = ["is_default"]
+
+
+class LocationSerializer(BusinessScopedModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "warehouse", "name", "kind", "parent"]
+
+
+class StockInStatusRuleSerializer(BusinessScopedModelSerializer):
+    class Meta:
+        model = StockInStatusRule
+        fields = ["id", "warehouse", "product", "status"]

@@ -1,7 +1,14 @@
 from crmcom.core.api.views import BusinessScopedViewSet
-from inventory.api.serializers import DeviceStatusSerializer, WarehouseSerializer
-from inventory.models import DeviceStatus, Warehouse
+from inventory.api.serializers import (
+    DeviceStatusSerializer,
+    LocationSerializer,
+    StockInStatusRuleSerializer,
+    WarehouseSerializer,
+)
+from inventory.models import DeviceStatus, Location, StockInStatusRule, Warehouse
 from inventory.services.device_statuses import delete_device_status, save_device_status
+from inventory.services.locations import save_location
+from inventory.services.stock_in_rules import save_stock_in_rule
 
 
 class DeviceStatusViewSet(BusinessScopedViewSet):
@@ -19,10 +26,33 @@ class DeviceStatusViewSet(BusinessScopedViewSet):
 
 
 class WarehouseViewSet(BusinessScopedViewSet):
-    """Warehouses; the inventory issue adds locations, transactions and balances."""
-
     queryset = Warehouse.objects.all()
     serializer_class = WarehouseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_fields = ["kind", "is_default"]
     search_fields = ["name"]
+
+
+class LocationViewSet(BusinessScopedViewSet):
+    """The location tree of each warehouse; a location in use (devices, sub-locations, lines) is not deleted (409)."""
+
+    queryset = Location.objects.all()
+    serializer_class = LocationSerializer
+    filterset_fields = {"warehouse": ["exact"], "kind": ["exact"], "parent": ["exact", "isnull"]}
+    search_fields = ["name"]
+    ordering_fields = ["name", "kind", "id"]
+
+    def write(self, instance):
+        return save_location(business=self.business, location=instance)
+
+
+class StockInStatusRuleViewSet(BusinessScopedViewSet):
+    """Automation settings: the status stocked-in devices get, per warehouse, product or both."""
+
+    queryset = StockInStatusRule.objects.order_by("pk")
+    serializer_class = StockInStatusRuleSerializer
+    filterset_fields = ["warehouse", "product", "status"]
+    ordering_fields = ["id"]
+
+    def write(self, instance):
+        return save_stock_in_rule(business=self.business, rule=instance)

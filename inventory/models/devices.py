@@ -38,6 +38,8 @@ class DeviceStatus(TenantModel):
                 fields=["business", "state"], condition=Q(is_default=True), name="one_default_status_per_state"
             ),
             models.CheckConstraint(condition=Q(state__in=DeviceState.values), name="device_status_state_valid"),
+            # The target of the devices' (status, state) foreign key (migration 0004, PostgreSQL).
+            models.UniqueConstraint(fields=["id", "state"], name="device_status_id_state"),
         ]
 
     def __str__(self) -> str:

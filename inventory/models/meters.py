@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from crmcom.core.tenancy import TenantModel
 
@@ -9,6 +10,7 @@ class MeterReadingType(TenantModel):
 
     name = models.CharField(max_length=100)
     unit = models.CharField(max_length=20)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -27,6 +29,7 @@ class MeterReading(TenantModel):
     read_at = models.DateTimeField()
     is_reset = models.BooleanField(default=False, help_text="The meter was reset or replaced before this reading.")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["device", "reading_type", "read_at"]

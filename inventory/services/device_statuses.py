@@ -13,6 +13,8 @@ def save_device_status(*, business, status: DeviceStatus) -> DeviceStatus:
             previous = DeviceStatus.objects.select_for_update(no_key=True).get(pk=status.pk)
             if previous.is_default and (not status.is_default or previous.state != status.state):
                 raise StateConflict("A state always has a default status: make another status the default instead.")
+            if previous.state != status.state and previous.devices.exists():
+                raise StateConflict(f"Devices have the status “{previous.name}”: its state cannot change.")
         if status.is_default:
             DeviceStatus.objects.filter(business=status.business, state=status.state, is_default=True).exclude(
                 pk=status.pk

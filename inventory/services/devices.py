@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django_fsm import can_proceed
 
@@ -64,7 +64,7 @@ def stock_in_status_picker(*, business_id: int, warehouse_id: int, state: str) -
 
 
 def lock_device(device: Device) -> Device:
-    return Device.objects.select_for_update().select_related("product").get(pk=device.pk)
+    return Device.objects.select_for_update(no_key=True, of=("self",)).select_related("product").get(pk=device.pk)
 
 
 def move_device(*, device: Device, action: str, status: DeviceStatus | None = None, reason: str = "", **fields) -> None:
@@ -112,16 +112,21 @@ def validate_device_details(*, business, product, characteristics: dict | None, 
     try:
         cleaned_characteristics = coerce_values(list(product.characteristics.all()), characteristics)
     except ValidationError as error:
-        errors["characteristics"] = error.message_dict
+        errors["characteristics"] = named_messages(error)
     try:
         cleaned_custom_fields = validate_custom_fields(
             business=business, target=CustomFieldTarget.DEVICE, values=custom_fields
         )
     except ValidationError as error:
-        errors["custom_fields"] = error.message_dict
+        errors["custom_fields"] = named_messages(error)
     if errors:
         raise ValidationError(errors)
     return cleaned_characteristics, cleaned_custom_fields
+
+
+def named_messages(error: ValidationError) -> list[str]:
+    """{name: [message]} as ["name: message"]: a ValidationError cannot nest one mapping in another."""
+    return [f"{name}: {message}" for name, messages in error.message_dict.items() for message in messages]
 
 
 EDITABLE_FIELDS = [
@@ -168,43 +173,68 @@ def normalise_mac(value: str) -> str:
     return value.strip()
 
 
-def register_own_device(*, contact, product, serial_number: str, **details) -> Device:
-    """A device a contact brought: theirs, never stocked in, never returned to a warehouse."""
+def register_own_device(
+    *,
+    contact,
+    product,
+    serial_number: str,
+    electronic_id: str = "",
+    mac_address: str = "",
+    platform: str = "",
+    registration_token: str = "",
+    connectivity: str = Connectivity.NONE,
+    characteristics: dict | None = None,
+    custom_fields: dict | None = None,
+    status: DeviceStatus | None = None,
+) -> Device:
+    """A device a contact brought: theirs, never stocked in, never returned to a warehouse.
+
+    The serial number is unique in the business, stocked devices included (the database enforces it;
+    a concurrent registration of the same serial reads as the same field error).
+    """
+    if product.business_id != contact.business_id:
+        raise ValidationError({"product": "Unknown product."})
     if not product.traceable:
         raise ValidationError({"product": "Own devices are traceable goods: pick a serialised product."})
-    characteristics, custom_fields = validate_device_details(
-        business=contact.business,
-        product=product,
-        characteristics=details.pop("characteristics", None),
-        custom_fields=details.pop("custom_fields", None),
+    cleaned_characteristics, cleaned_custom_fields = validate_device_details(
+        business=contact.business, product=product, characteristics=characteristics, custom_fields=custom_fields
     )
     device = Device(
         business_id=contact.business_id,
         product=product,
         serial_number=serial_number.strip(),
+        electronic_id=electronic_id.strip(),
+        mac_address=normalise_mac(mac_address) if mac_address else "",
+        platform=platform.strip(),
+        registration_token=registration_token.strip(),
+        connectivity=connectivity,
         owner_type=OwnerType.CONTACT,
         owner_contact=contact,
         state=DeviceState.OWN_DEVICE,
-        status=status_for(business_id=contact.business_id, state=DeviceState.OWN_DEVICE),
-        characteristics=characteristics,
-        custom_fields=custom_fields,
-        **details,
+        status=status_for(business_id=contact.business_id, state=DeviceState.OWN_DEVICE, status=status),
+        characteristics=cleaned_characteristics,
+        custom_fields=cleaned_custom_fields,
     )
-    if device.mac_address:
-        device.mac_address = normalise_mac(device.mac_address)
-    device.full_clean()
-    with transaction.atomic():
-        device._change_reason = "registered by contact"
-        device.save()
+    device.full_clean(exclude=["state"])  # the protected FSM field cannot be re-set by clean_fields
+    device._change_reason = "registered by contact"
+    try:
+        with transaction.atomic():
+            device.save()
+    except IntegrityError:
+        device.validate_constraints()  # a registration that won the race: the same field error as full_clean
+        raise
     return device
 
 
 def remove_own_device(*, device: Device) -> None:
     """A contact takes their device off their list; WiFi and communication devices stay (the network needs them)."""
-    if device.state != DeviceState.OWN_DEVICE:
-        raise IllegalTransition(f"Device {device.serial_number} is not a contact's own device.")
-    if device.connectivity in (Connectivity.WIFI, Connectivity.COMMUNICATION):
-        raise StateConflict(
-            f"Device {device.serial_number} is a {device.get_connectivity_display()}: it cannot be removed."
-        )
-    device.delete()
+    with transaction.atomic():
+        device = lock_device(device)
+        if device.state != DeviceState.OWN_DEVICE:
+            raise IllegalTransition(f"Device {device.serial_number} is not a contact's own device.")
+        if device.connectivity in (Connectivity.WIFI, Connectivity.COMMUNICATION):
+            raise StateConflict(
+                f"Device {device.serial_number} is a {device.get_connectivity_display()}: it cannot be removed."
+            )
+        device._change_reason = "removed by contact"
+        device.delete()

@@ -1,5 +1,6 @@
 """Draft warehouse transactions: their shape is checked here; stock and devices are checked at posting."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -129,7 +130,8 @@ def build_lines(txn: WarehouseTransaction, lines: list[LineInput]) -> list[Wareh
     for position, line in enumerate(lines, start=1):
         serials = [serial.strip() for serial in line.serial_numbers or [] if serial and serial.strip()]
         messages.extend(f"#{position}: {message}" for message in line_problems(txn, line, serials))
-        repeated = sorted(seen_serials.intersection(serials) | {s for s in serials if serials.count(s) > 1})
+        counts = Counter(serials)
+        repeated = sorted(seen_serials.intersection(counts) | {serial for serial, n in counts.items() if n > 1})
         if repeated:
             messages.append(f"#{position}: serial numbers named twice: {', '.join(repeated)}.")
         seen_serials.update(serials)

@@ -58,3 +58,10 @@ def test_admin_is_titled_with_the_business_name(staff_client, business):
     response = staff_client.get("/admin/")
 
     assert f'<a href="/admin/">{business.name}</a>' in response.content.decode()
+
+
+def test_admin_index_links_the_reports(staff_client):
+    page = staff_client.get("/admin/").content.decode()
+
+    for url in ("/inventory/dashboard/", "/inventory/reports/stock-balances/", "/inventory/reports/devices/"):
+        assert f'href="{url}"' in page

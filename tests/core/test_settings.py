@@ -26,6 +26,7 @@ SETTINGS_ENV = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "REQUIRE_SERVICES",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process, never for a deployment
 }
 
 

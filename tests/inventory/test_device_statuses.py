@@ -1,6 +1,9 @@
 import pytest
+from django.db import IntegrityError, transaction
 
-from inventory.models import DeviceStatus
+from inventory.models import Device, DeviceStatus
+from inventory.services.posting import post_transaction
+from inventory.services.transactions import LineInput, create_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +62,35 @@ def test_unknown_state_is_refused(api):
 
     assert response.status_code == 400
     assert "state" in response.json()
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_a_status_of_another_state(business, warehouse, box):
+    txn = create_transaction(
+        business=business,
+        kind="stock_in",
+        warehouse=warehouse,
+        lines=[LineInput(product=box, quantity=1, serial_numbers=["FK-1"])],
+    )
+    post_transaction(transaction=txn)
+    sold = default_for(business, "sold")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Device.objects.filter(serial_number="FK-1").update(status=sold)  # still new
+
+
+def test_a_status_in_use_keeps_its_state(api, business, warehouse, box):
+    ready = api.post("/api/v1/device-statuses/", {"name": "Ready", "state": "new", "is_default": True}).json()
+    txn = create_transaction(
+        business=business,
+        kind="stock_in",
+        warehouse=warehouse,
+        lines=[LineInput(product=box, quantity=1, serial_numbers=["FK-2"])],
+    )
+    post_transaction(transaction=txn)
+    api.post("/api/v1/device-statuses/", {"name": "New again", "state": "new", "is_default": True})
+
+    response = api.patch(f"/api/v1/device-statuses/{ready['id']}/", {"state": "used"})
+
+    assert response.status_code == 409
+    assert DeviceStatus.objects.get(pk=ready["id"]).state == "new"

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from inventory.models import Device, StockBalance, StockInStatusRule
+from inventory.models import Device, DeviceStatus, StockBalance, StockInStatusRule
 from inventory.services.devices import block_device
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
@@ -47,7 +47,8 @@ def test_reconcile_prints_each_drifting_counter_and_exits_non_zero(business, war
 def test_reconcile_checks_traceable_balances_against_the_devices(business, warehouse, box):
     stock_in(business, warehouse, box, 2, ["S1", "S2"])
     device = Device.objects.get(serial_number="S1")
-    Device.objects.filter(pk=device.pk).update(state="blocked")  # a write that skipped the services
+    blocked = DeviceStatus.objects.get(business=business, state="blocked", is_default=True)
+    Device.objects.filter(pk=device.pk).update(state="blocked", status=blocked)  # a write that skipped the services
 
     with pytest.raises(CommandError, match="1 balance counters drift"):
         call_command("reconcile_stock")

@@ -1,0 +1,42 @@
+"""Helpers the inventory admin screens share: per-object actions and a history view for unversioned models."""
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from crmcom.core.exceptions import StateConflict
+
+
+def error_text(error: Exception) -> str:
+    if isinstance(error, StateConflict):
+        return error.message
+    return " ".join(error.messages)
+
+
+def apply_to_each(model_admin, request, objects: Iterable, act: Callable[[object], str]) -> None:
+    """Run a service on each object, each in its own database transaction, with one message per object.
+
+    `act` returns the success message; a refused object (validation, state conflict) gets an error
+    message and the others go on. The action never fails the page.
+    """
+    for obj in objects:
+        try:
+            done = act(obj)
+        except (ValidationError, StateConflict) as error:
+            model_admin.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
+        else:
+            model_admin.message_user(request, done, messages.SUCCESS)
+
+
+class AdminLogHistory:
+    """For models without simple_history rows: the History link shows Django's admin log of the object."""
+
+    object_history_template = None
+
+    def history_view(self, request, object_id, extra_context=None):
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        raise Http404("This model keeps no versions.")

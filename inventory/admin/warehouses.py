@@ -1,0 +1,62 @@
+"""Warehouses and their location trees."""
+
+from django.contrib import admin
+from django.forms import BaseInlineFormSet
+
+from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
+from inventory.models import Location, Warehouse
+from inventory.services.locations import save_location
+
+
+class LocationFormSet(BaseInlineFormSet):
+    """New locations belong to their warehouse's business before they are validated."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.business_id is None:
+            form.instance.business_id = self.instance.business_id
+        return form
+
+
+class LocationInline(ScopedTabularInline):
+    model = Location
+    formset = LocationFormSet
+    fields = ("name", "kind", "parent")
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        parent = formset.form.base_fields["parent"]
+        parent.queryset = parent.queryset.filter(warehouse=obj) if obj else parent.queryset.none()
+        return formset
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(BusinessScopedAdmin):
+    list_display = ("name", "kind", "is_default")
+    list_filter = ("kind", "is_default")
+    search_fields = ("name",)
+    readonly_fields = ("is_default",)
+    inlines = [LocationInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Location:
+            return super().save_formset(request, form, formset, change)
+        for location in formset.save(commit=False):  # deletions: refused by the form when still in use
+            save_location(business=business_of(request) or form.instance.business, location=location)
+        for location in formset.deleted_objects:
+            location.delete()
+
+
+@admin.register(Location)
+class LocationAdmin(BusinessScopedAdmin):
+    list_display = ("name", "warehouse", "kind", "parent")
+    list_filter = ("warehouse", "kind")
+    search_fields = ("name", "parent__name")
+    list_select_related = ("warehouse", "parent__warehouse")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("warehouse",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        save_location(business=business_of(request) or obj.business, location=obj)
