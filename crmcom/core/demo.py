@@ -8,6 +8,10 @@ from contacts.services.organisations import save_organisation
 from contacts.services.signup import signup_business
 from finance.models import CharacteristicDefinition, Product, ProductKind, ProductPrice, ServiceType
 from finance.services.products import save_product
+from inventory.models import Warehouse
+from inventory.services.device_import import import_devices
+from inventory.services.posting import post_transaction
+from inventory.services.transactions import LineInput, create_transaction
 
 DEMO_BUSINESS = "Demo Telecom"
 DEMO_USERNAME = "demo"
@@ -29,6 +33,7 @@ def seed_demo() -> tuple[Business, bool]:
     seed_catalogue(business)
     save_organisation(business=business, organisation=Organisation(name="City Electronics", kind="merchant"))
     seed_contacts(business)
+    seed_stock(business)
     return business, True
 
 
@@ -113,3 +118,25 @@ def seed_contacts(business: Business) -> None:
         contact=Contact(kind=ContactKind.COMPANY, company_name="Seaside Hotel Ltd"),
         emails=[ContactEmail(email="accounts@seaside.example")],
     )
+
+
+def seed_stock(business: Business) -> None:
+    """Devices through the device import, remote controls through a posted stock-in: the dashboard has stock."""
+    warehouse = Warehouse.objects.get(business=business, is_default=True)
+    files = [
+        (["serial_number", "sku", "char:resolution"], [[f"STB-{n:04d}", "STB-4K", "4K"] for n in range(1, 13)]),
+        (["serial_number", "sku", "char:wifi_standard"], [[f"RTR-{n:04d}", "RTR-AX", "wifi6"] for n in range(1, 9)]),
+    ]
+    for headers, rows in files:
+        outcome = import_devices(business=business, warehouse=warehouse, headers=headers, rows=rows, reason="Demo")
+        if outcome.errors:
+            raise RuntimeError(f"The demo devices did not import: {outcome.errors}")
+    remote = Product.objects.get(business=business, sku="RC-1")
+    delivery = create_transaction(
+        business=business,
+        kind="stock_in",
+        warehouse=warehouse,
+        lines=[LineInput(product=remote, quantity=40)],
+        reference="Demo delivery",
+    )
+    post_transaction(transaction=delivery)

@@ -4,6 +4,8 @@ from django.core.management import call_command
 from contacts.models import Business, Contact, Organisation, User
 from crmcom.core.demo import DEMO_PASSWORD, DEMO_USERNAME
 from finance.models import Product
+from inventory.models import Device, StockBalance
+from inventory.selectors import stock_drift
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,9 @@ def test_seed_demo_has_the_catalogue_the_demo_needs():
     assert products["TV-BASIC"].service_type == "termed"
     assert Organisation.objects.filter(business=business, kind="merchant").exists()
     assert Contact.objects.filter(business=business).count() >= 3
+    in_hand = dict(StockBalance.objects.filter(business=business).values_list("product__sku", "in_hand"))
+    assert in_hand == {"STB-4K": 12, "RTR-AX": 8, "RC-1": 40}
+    assert (
+        Device.objects.filter(business=business, product__sku="STB-4K", characteristics__resolution="4K").count() == 12
+    )
+    assert stock_drift() == []
