@@ -14,28 +14,6 @@ from crmcom.core.typed_values import ValueType
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
-class Account(TenantModel):
-    """A contact's ledger; its balance is what the contact owes. Documents come with the finance issue."""
-
-    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="account")
-    currency = CurrencyField()
-    balance = MoneyField(default=Decimal("0"))
-    credit_limit = MoneyField(null=True, blank=True, validators=NON_NEGATIVE)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
-                name="account_credit_limit_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Account of {self.contact}"
-
-
 class ProductKind(models.TextChoices):
     PHYSICAL_GOOD = "physical_good", "Physical good"
     SERVICE = "service", "Service"

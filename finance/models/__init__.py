@@ -1,0 +1,46 @@
+from finance.models.accounts import Account, DocumentKind, DocumentSequence, LedgerEntry
+from finance.models.catalogue import (
+    NON_NEGATIVE,
+    BundleComponent,
+    BundleKind,
+    CharacteristicDefinition,
+    Product,
+    ProductKind,
+    ProductPrice,
+    ServiceType,
+)
+from finance.models.documents import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    Payment,
+    PaymentMethod,
+    Payout,
+    Refund,
+)
+
+__all__ = [
+    "NON_NEGATIVE",
+    "Account",
+    "BundleComponent",
+    "BundleKind",
+    "CharacteristicDefinition",
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentKind",
+    "DocumentSequence",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceState",
+    "LedgerEntry",
+    "Payment",
+    "PaymentMethod",
+    "Payout",
+    "Product",
+    "ProductKind",
+    "ProductPrice",
+    "Refund",
+    "ServiceType",
+]
