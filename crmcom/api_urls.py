@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 from contacts.api.views import ContactViewSet, OrganisationViewSet, SignupView, TokenView
 from crmcom.core.api.custom_fields import CustomFieldDefinitionViewSet
+from finance.api.documents import AccountViewSet, CreditNoteViewSet, InvoiceViewSet
+from finance.api.payments import PaymentViewSet, PayoutViewSet, RefundViewSet
 from finance.api.views import ProductViewSet
 from inventory.api.balances import StockBalanceViewSet
 from inventory.api.devices import DeviceViewSet
@@ -15,11 +17,20 @@ from inventory.api.own_devices import ContactOwnDeviceDetailView, ContactOwnDevi
 from inventory.api.reports import DeviceReportView, StockBalanceReportView
 from inventory.api.transactions import WarehouseTransactionViewSet
 from inventory.api.views import DeviceStatusViewSet, LocationViewSet, StockInStatusRuleViewSet, WarehouseViewSet
+from wallets.api.views import (
+    WalletPaymentMethodDetailView,
+    WalletPaymentMethodListView,
+    WalletPaymentMethodMakePrimaryView,
+    WalletViewSet,
+)
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet)
 router.register("contacts", ContactViewSet)
 router.register("products", ProductViewSet)
+router.register("payments", PaymentViewSet)
+router.register("refunds", RefundViewSet)
+router.register("payouts", PayoutViewSet)
 router.register("device-statuses", DeviceStatusViewSet)
 router.register("warehouses", WarehouseViewSet)
 router.register("locations", LocationViewSet)
@@ -30,6 +41,10 @@ router.register("device-imports", DeviceImportViewSet)
 router.register("stock-in-rules", StockInStatusRuleViewSet)
 router.register("custom-fields", CustomFieldDefinitionViewSet)
 router.register("meter-reading-types", MeterReadingTypeViewSet)
+router.register("invoices", InvoiceViewSet)
+router.register("credit-notes", CreditNoteViewSet)
+router.register("accounts", AccountViewSet)
+router.register("wallets", WalletViewSet)
 
 urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
@@ -40,6 +55,15 @@ urlpatterns = [
     path("devices/<int:device_id>/meter-readings/", DeviceMeterReadingListView.as_view(), name="device-readings"),
     path("devices/<int:device_id>/consumption/", DeviceConsumptionView.as_view(), name="device-consumption"),
     path("devices/<int:device_id>/location-at/", DeviceLocationAtView.as_view(), name="device-location-at"),
+    path("wallets/<int:wallet_id>/payment-methods/", WalletPaymentMethodListView.as_view(), name="wallet-cards"),
+    path(
+        "wallets/<int:wallet_id>/payment-methods/<int:pk>/", WalletPaymentMethodDetailView.as_view(), name="wallet-card"
+    ),
+    path(
+        "wallets/<int:wallet_id>/payment-methods/<int:pk>/make-primary/",
+        WalletPaymentMethodMakePrimaryView.as_view(),
+        name="wallet-card-make-primary",
+    ),
     path("reports/devices/", DeviceReportView.as_view(), name="report-devices"),
     path("reports/stock-balances/", StockBalanceReportView.as_view(), name="report-stock-balances"),
     *router.urls,

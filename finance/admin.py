@@ -107,3 +107,7 @@ class AccountAdmin(BusinessScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+import finance.admin_documents  # noqa: E402, F401  invoices, credit notes and ledger entries
+import finance.admin_payments  # noqa: E402, F401  payments, refunds and payouts

@@ -3,8 +3,15 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import make_business
+from wallets.gateway import get_gateway
 
 pytest_plugins = ["tests.plugins.services"]
+
+
+@pytest.fixture(autouse=True)
+def empty_test_gateway():
+    """The built-in payment gateway keeps its state in process memory: every test starts with none."""
+    get_gateway().reset()
 
 
 @pytest.fixture

@@ -4,13 +4,31 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from contacts.models import Business, Contact, ContactEmail, Organisation, OrganisationKind, User
 from contacts.services.contacts import create_contact
 from contacts.services.signup import signup_business
 from crmcom.core.models import CustomFieldDefinition
-from finance.models import Account, Product, ProductKind, ProductPrice
+from finance.models import (
+    Account,
+    CreditNote,
+    DocumentKind,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    Payout,
+    Product,
+    ProductKind,
+    ProductPrice,
+    Refund,
+)
+from finance.services import payments as payment_services
+from finance.services.credit_notes import CreditLineInput, issue_credit_note
+from finance.services.invoices import InvoiceLineInput, create_invoice
+from finance.services.ledger import lock_account, post_entry
+from finance.services.numbering import next_number
 from inventory.models import (
     Device,
     DeviceImport,
@@ -29,7 +47,9 @@ from inventory.services.meters import record_meter_reading
 from inventory.services.posting import post_transaction
 from inventory.services.stock_in_rules import save_stock_in_rule
 from inventory.services.transactions import LineInput, create_transaction
-from wallets.models import Wallet
+from wallets.models import PaymentMethod, Wallet, WalletJournalEntry
+from wallets.services.balances import credit_wallet
+from wallets.services.payment_methods import add_card
 
 
 def make_business(name: str = "Acme", currency: str = "EUR", username: str | None = None):
@@ -203,6 +223,97 @@ def make_contact(business, *, last_name: str = "Doe", email: str = "") -> Contac
     )
 
 
+def make_wallet_journal_entry(*, business) -> WalletJournalEntry:
+    """A staff credit to a fresh contact's wallet."""
+    return credit_wallet(wallet=make_contact(business).wallet, amount="10", currency="EUR", reason="Factory credit")
+
+
+def make_payment_method(*, business) -> PaymentMethod:
+    """A test-gateway card on a fresh contact's wallet."""
+    wallet = make_contact(business).wallet
+    return add_card(wallet=wallet, number="4242424242424242", exp_month=12, exp_year=2099, cvc="123")
+
+
+def make_issued_invoice(business, *, contact=None, total=Decimal("100.00")) -> Invoice:
+    """An issued invoice posted to the contact's account, made directly (no lines, no stock)."""
+    contact = contact or make_contact(business)
+    account = contact.account
+    invoice = Invoice.objects.create(business=business, contact=contact, account=account, currency=account.currency)
+    with transaction.atomic():
+        number = next_number(business_id=business.pk, kind=DocumentKind.INVOICE)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            state="issued", number=number, issued_at=timezone.now(), net_total=total, total=total
+        )
+        post_entry(
+            account=lock_account(account),
+            kind=DocumentKind.INVOICE,
+            number=number,
+            amount=total,
+            currency=account.currency,
+        )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def give_credit(account: Account, amount: Decimal) -> Invoice:
+    """Leave `amount` of credit on the account: an invoice paid in cash, then credited in full by a credit note."""
+    invoice = make_issued_invoice(account.business, contact=account.contact, total=amount)
+    payment_services.record_payment(invoice=invoice, amount=amount, method="cash")
+    with transaction.atomic():
+        number = next_number(business_id=account.business_id, kind=DocumentKind.CREDIT_NOTE)
+        CreditNote.objects.create(
+            business_id=account.business_id,
+            number=number,
+            invoice=invoice,
+            account=account,
+            currency=account.currency,
+            total=amount,
+            issued_at=timezone.now(),
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(credited_total=amount)
+        post_entry(
+            account=lock_account(account),
+            kind=DocumentKind.CREDIT_NOTE,
+            number=number,
+            amount=-amount,
+            currency=account.currency,
+        )
+    return invoice
+
+
+def make_payment(*, business) -> Payment:
+    return payment_services.record_payment(invoice=make_issued_invoice(business), amount="40.00", method="cash")
+
+
+def make_refund(*, business) -> Refund:
+    return payment_services.refund_payment(payment=make_payment(business=business), amount="15.00")
+
+
+def make_account_payout(*, business) -> Payout:
+    account = make_contact(business).account
+    give_credit(account, Decimal("30.00"))
+    return payment_services.make_payout(account=account, amount="30.00")
+
+
+def make_invoice(*, business, issue: bool = True) -> Invoice:
+    """An invoice of one service line, through the service (issued unless told)."""
+    service = Product.objects.filter(business=business, sku="FACTORY-SERVICE").first() or ProductFactory(
+        business=business, sku="FACTORY-SERVICE", kind=ProductKind.SERVICE, stockable=False, service_type="one_time"
+    )
+    return create_invoice(
+        business=business, contact=make_contact(business), lines=[InvoiceLineInput(service, 2)], issue=issue
+    )
+
+
+def make_credit_note(*, business) -> CreditNote:
+    invoice = make_invoice(business=business)
+    return issue_credit_note(invoice=invoice, lines=[CreditLineInput(quantity=1, invoice_line=invoice.lines.first())])
+
+
+def make_ledger_entry(*, business) -> LedgerEntry:
+    return make_invoice(business=business).account.entries.get()
+
+
 def make_object(model, business):
     """One row of `model` owned by `business`, made the way the product makes it."""
     if model is Business:
@@ -224,6 +335,14 @@ def make_object(model, business):
         StockBalance: make_stock_balance,
         StockInStatusRule: make_stock_in_rule,
         DeviceImport: make_device_import,
+        Invoice: make_invoice,
+        CreditNote: make_credit_note,
+        LedgerEntry: make_ledger_entry,
+        WalletJournalEntry: make_wallet_journal_entry,
+        PaymentMethod: make_payment_method,
+        Payment: make_payment,
+        Refund: make_refund,
+        Payout: make_account_payout,
     }
     if model not in factories:
         raise LookupError(f"Add a factory for {model.__name__} to tests/factories.py")

@@ -64,6 +64,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "crmcom.urls"
 WSGI_APPLICATION = "crmcom.wsgi.application"
 AUTH_USER_MODEL = "contacts.User"
+
+# The card processor (an import string of a wallets.gateway.base.PaymentGateway subclass).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "wallets.gateway.test_mode.TestGateway")
+
 LOGIN_URL = "admin:login"
 
 TEMPLATES = [
