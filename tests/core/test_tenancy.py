@@ -127,7 +127,7 @@ def relation_filters(viewset):
     """The route's filters on a relation to a business-owned model, as the filter backend builds them."""
     view = viewset(request=None, format_kwarg=None, action="list")
     filterset_class = BusinessScopedFilterBackend().get_filterset_class(view, viewset.queryset)
-    for name, filter_ in (filterset_class.base_filters.items() if filterset_class else []):
+    for name, filter_ in filterset_class.base_filters.items() if filterset_class else []:
         model = getattr(filter_, "model", None) or getattr(getattr(filter_, "queryset", None), "model", None)
         if isinstance(filter_, ModelChoiceFilter | ModelMultipleChoiceFilter):
             yield name, model or filterset_class._meta.model._meta.get_field(filter_.field_name).related_model
