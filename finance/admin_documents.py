@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each
 from crmcom.core.formsets import kept_forms
 from finance.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceState, LedgerEntry
 from finance.services.invoices import InvoiceLineInput, cancel_invoice, issue_invoice, save_draft_invoice
-from inventory.admin.common import AdminLogHistory, apply_to_each
 
 HEADER_FIELDS = ("contact", "currency", "warehouse")
 RECORD_FIELDS = (
@@ -142,27 +142,14 @@ class InvoiceAdmin(BusinessScopedAdmin):
         apply_to_each(self, request, queryset.order_by("pk"), cancel)
 
 
-class ReadOnly:
-    """Written only by the services: shown, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CreditNoteLineInline(ReadOnly, ScopedTabularInline):
+class CreditNoteLineInline(ReadOnlyAdminMixin, ScopedTabularInline):
     model = CreditNoteLine
     fields = ("invoice_line", "quantity", "serial_numbers", "net", "tax", "total")
     readonly_fields = fields
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ReadOnly, AdminLogHistory, BusinessScopedAdmin):
+class CreditNoteAdmin(ReadOnlyAdminMixin, AdminLogHistory, BusinessScopedAdmin):
     inlines = [CreditNoteLineInline]
     list_display = ("number", "invoice", "account", "total", "currency", "issued_at")
     list_filter = ("currency", "issued_at")
@@ -171,7 +158,7 @@ class CreditNoteAdmin(ReadOnly, AdminLogHistory, BusinessScopedAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnly, AdminLogHistory, BusinessScopedAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, AdminLogHistory, BusinessScopedAdmin):
     list_display = ("created_at", "account", "kind", "number", "amount", "currency", "description")
     list_filter = ("kind", "account", "currency")
     search_fields = ("number", "description")

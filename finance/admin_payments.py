@@ -4,24 +4,15 @@ finance.services.payments, through the API), with filters and CSV/XLSX export.""
 from django.contrib import admin
 
 from crmcom.core.admin import BusinessScopedAdmin
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin
 from finance.models import Payment, Payout, Refund
-from inventory.admin.common import AdminLogHistory
 
 
-class ReadOnlyDocumentAdmin(AdminLogHistory, BusinessScopedAdmin):
+class ReadOnlyDocumentAdmin(ReadOnlyAdminMixin, AdminLogHistory, BusinessScopedAdmin):
     """Posted money documents are never edited or deleted: a refund or a payout undoes money, not a row."""
 
     date_hierarchy = "created_at"
     search_fields = ("number", "account__contact__first_name", "account__contact__last_name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

@@ -3,21 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
-from inventory.admin.common import AdminLogHistory
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin
 from wallets.models import PaymentMethod, Wallet, WalletBalance, WalletJournalEntry
-
-
-class ReadOnlyAdminMixin:
-    """Money moves only through wallets.services: the admin shows, it does not write."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WalletBalanceInline(ReadOnlyAdminMixin, ScopedTabularInline):

@@ -7,7 +7,10 @@ from rest_framework import mixins, renderers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crmcom.core.api.exports import EXPORT_FORMATS, CSVDownloadRenderer, XLSXDownloadRenderer, export_response
+from crmcom.core.api.serializers import money_string
 from crmcom.core.api.views import BusinessScopedMixin
+from crmcom.core.money import round_money
 from finance import selectors
 from finance.api.document_serializers import (
     AccountSerializer,
@@ -15,7 +18,6 @@ from finance.api.document_serializers import (
     InvoiceSerializer,
     StatementEntrySerializer,
 )
-from finance.api.statement_csv import StatementCSVRenderer, statement_csv
 from finance.models import Account, CreditNote, CreditNoteLine, Invoice
 from finance.services.credit_notes import CreditLineInput, issue_credit_note
 from finance.services.invoices import InvoiceLineInput, cancel_invoice, create_invoice, issue_invoice
@@ -101,16 +103,45 @@ class AccountViewSet(BusinessScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         responses={(200, "application/json"): StatementEntrySerializer(many=True), (200, "text/csv"): OpenApiTypes.STR},
-        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], description="csv: the whole statement.")],
+        parameters=[
+            OpenApiParameter(
+                "format", str, enum=["json", *EXPORT_FORMATS], description="csv/xlsx: the whole statement."
+            )
+        ],
     )
     @action(
         detail=True,
-        renderer_classes=[renderers.JSONRenderer, renderers.BrowsableAPIRenderer, StatementCSVRenderer],
+        renderer_classes=[
+            renderers.JSONRenderer,
+            renderers.BrowsableAPIRenderer,
+            CSVDownloadRenderer,
+            XLSXDownloadRenderer,
+        ],
     )
     def statement(self, request, pk=None):
-        """Entries oldest first with the running balance (paginated); `?format=csv` exports them all."""
+        """Entries oldest first with the running balance (paginated); `?format=csv|xlsx` exports them all."""
         entries = selectors.statement(self.get_object())
-        if request.accepted_renderer.format == StatementCSVRenderer.format:
-            return statement_csv(entries, filename=f"statement-{pk}.csv")
+        if request.accepted_renderer.format in EXPORT_FORMATS:
+            rows = (statement_row(entry) for entry in entries.iterator(chunk_size=2000))
+            return export_response(
+                rows, columns=STATEMENT_COLUMNS, fmt=request.accepted_renderer.format, filename=f"statement-{pk}"
+            )
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(StatementEntrySerializer(page, many=True).data)
+
+
+STATEMENT_COLUMNS = {
+    name: name for name in ["date", "kind", "number", "description", "amount", "currency", "running_balance"]
+}
+
+
+def statement_row(entry) -> dict:
+    return {
+        "date": entry.created_at.isoformat(),
+        "kind": entry.kind,
+        "number": entry.number,
+        "description": entry.description,
+        "amount": money_string(round_money(entry.amount, entry.currency), entry.currency),
+        "currency": entry.currency,
+        "running_balance": money_string(round_money(entry.running_balance, entry.currency), entry.currency),
+    }

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import BusinessScopedAdmin, business_of
-from inventory.admin.common import AdminLogHistory, apply_to_each
+from crmcom.core.admin_helpers import AdminLogHistory, apply_to_each
 from inventory.models import Device, StockInStatusRule
 from inventory.resources import DeviceResource
 from inventory.services.devices import (

@@ -20,7 +20,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from crmcom.core.admin import BusinessScopedAdmin, business_of
-from inventory.admin.common import AdminLogHistory
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin
 from inventory.models import Device, DeviceImport, ImportStatus, Warehouse
 from inventory.resources import DeviceResource
 from inventory.services.device_import import start_device_import
@@ -51,7 +51,7 @@ class ConfirmDeviceImportForm(ConfirmImportForm):
 
 
 @admin.register(DeviceImport)
-class DeviceImportAdmin(AdminLogHistory, ImportMixin, BusinessScopedAdmin):
+class DeviceImportAdmin(ReadOnlyAdminMixin, AdminLogHistory, ImportMixin, BusinessScopedAdmin):
     import_form_class = DeviceImportForm
     confirm_form_class = ConfirmDeviceImportForm
     import_template_name = "admin/inventory/deviceimport/import.html"
@@ -78,15 +78,6 @@ class DeviceImportAdmin(AdminLogHistory, ImportMixin, BusinessScopedAdmin):
     readonly_fields = fields
 
     # The screen is read-only: imports start from "Import" and are never edited or deleted.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_import_permission(self, request):
         return business_of(request) is not None and request.user.has_perm("inventory.add_device")

@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
+from crmcom.core.admin_helpers import AdminLogHistory, apply_to_each
 from crmcom.core.formsets import kept_forms
-from inventory.admin.common import AdminLogHistory, apply_to_each
 from inventory.models import StockBalance, TransactionState, WarehouseTransaction, WarehouseTransactionLine
 from inventory.selectors_balances import stock_balances
 from inventory.services.posting import post_transaction, reverse_transaction

@@ -4,19 +4,16 @@
 screens link here for their exports, so there is one export path.
 """
 
-import csv
-from io import BytesIO
-from itertools import chain, islice
+from itertools import islice
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from openpyxl import Workbook
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 
+from crmcom.core.api.exports import EXPORT_FORMATS, export_response
 from crmcom.core.api.serializers import BusinessScopedModelSerializer
 from crmcom.core.api.views import BusinessScopedMixin
 from inventory.models import Device, OwnerType, StockBalance
@@ -28,9 +25,6 @@ from inventory.reports import (
     stock_balance_report,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT_FORMATS = ("csv", "xlsx")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_CHUNK = 2000
 
 
@@ -113,41 +107,6 @@ FORMAT_PARAMETER = OpenApiParameter(
     enum=list(EXPORT_FORMATS),
     description="Download the whole filtered report as a CSV or XLSX file instead of a JSON page.",
 )
-
-
-def safe_cell(value):
-    """Spreadsheets run cells that start like a formula: a serial number "=cmd()" must stay text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-class Echo:
-    """csv.writer target that hands each written line back, for a streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def export_response(rows, *, columns: dict[str, str], fmt: str, filename: str):
-    """The rows (dicts) as a CSV (streamed) or XLSX download, with `columns` (key → header) in that order."""
-    lines = ([safe_cell(row[key]) for key in columns] for row in rows)
-    header = list(columns.values())
-    if fmt == "csv":
-        writer = csv.writer(Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(line) for line in chain([header], lines)), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(filename[:31])
-        for line in chain([header], lines):
-            sheet.append(line)
-        buffer = BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
 
 
 class ReportView(BusinessScopedMixin, ListAPIView):

@@ -1,10 +1,12 @@
 """Invoices: amounts, defaults, bad input, issuing (numbers, ledger, stock out), the API, the admin and the print."""
 
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from openpyxl import load_workbook
 
 from crmcom.core.exceptions import StateConflict
 from finance.models import Account, Invoice, LedgerEntry, ProductKind
@@ -510,3 +512,15 @@ def test_admin_shows_an_issued_invoice_read_only_with_its_print_link(staff_clien
     assert b'name="lines-0-quantity"' not in page.content  # lines are no longer editable
     assert note_page.status_code == 200 and b"CN-000001" in note_page.content
     assert [entry.number for entry in entries.context["cl"].result_list] == ["CN-000001"]
+
+
+def test_statement_exports_as_xlsx(api, business, contact, service):
+    create_invoice(business=business, contact=contact, lines=[InvoiceLineInput(service, 1)], issue=True)
+
+    response = api.get(f"/api/v1/accounts/{contact.account.pk}/statement/?format=xlsx")
+
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("date", "kind", "number", "description", "amount", "currency", "running_balance")
+    assert rows[1][1:] == ("invoice", "INV-000001", "Invoice INV-000001", "12.00", "EUR", "12.00")

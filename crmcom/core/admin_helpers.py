@@ -1,4 +1,4 @@
-"""Helpers the inventory admin screens share: per-object actions and a history view for unversioned models."""
+"""Helpers admin screens share: per-object actions, read-only screens, a history view for unversioned models."""
 
 from collections.abc import Callable, Iterable
 
@@ -40,3 +40,16 @@ class AdminLogHistory:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         raise Http404("This model keeps no versions.")
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services (money documents, journals, imports): shown, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
