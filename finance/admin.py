@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
-from crmcom.core.formsets import kept_forms
+from crmcom.core.formsets import forms_for_service, kept_forms
 from finance.models import Account, BundleComponent, CharacteristicDefinition, Product, ProductPrice
 from finance.services.products import check_bundles_holding, check_characteristics, check_components, save_product
 
@@ -84,11 +84,7 @@ class ProductAdmin(BusinessScopedAdmin):
     def save_related(self, request, form, formsets, change):
         parts = {}
         for formset in formsets:
-            kept = kept_forms(formset)
-            # What construct_change_message reads, as formset.save() would have left it.
-            formset.new_objects = [f.instance for f in kept if f.instance.pk is None]
-            formset.changed_objects = [(f.instance, f.changed_data) for f in kept if f.instance.pk and f.has_changed()]
-            formset.deleted_objects = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            kept = forms_for_service(formset)
             parts[formset.fk.remote_field.get_accessor_name()] = [f.instance for f in kept]
         product = form.instance
         save_product(business=business_of(request) or product.business, product=product, **parts)

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each
-from crmcom.core.formsets import kept_forms
+from crmcom.core.formsets import forms_for_service
 from finance.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceState, LedgerEntry
 from finance.services.invoices import InvoiceLineInput, cancel_invoice, issue_invoice, save_draft_invoice
 
@@ -103,11 +103,7 @@ class InvoiceAdmin(BusinessScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         (lines,) = formsets
-        kept = kept_forms(lines)
-        # What construct_change_message reads, as formset.save() would have left it.
-        lines.new_objects = [f.instance for f in kept if f.instance.pk is None]
-        lines.changed_objects = [(f.instance, f.changed_data) for f in kept if f.instance.pk and f.has_changed()]
-        lines.deleted_objects = [f.instance for f in lines.deleted_forms if f.instance.pk]
+        kept = forms_for_service(lines)
         invoice = form.instance
         if invoice.pk is None:
             invoice.created_by = request.user

@@ -25,3 +25,8 @@ def validate_custom_fields(*, business, target: str, values: dict | None) -> dic
     """
     definitions = CustomFieldDefinition.objects.filter(business=business, target=target)
     return coerce_values(definitions, values)
+
+
+def recorded_user(user):
+    """The user to store as a row's author: None for anonymous callers (portals, tasks)."""
+    return user if user is not None and user.is_authenticated else None

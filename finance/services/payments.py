@@ -18,6 +18,7 @@ from django.db import transaction
 
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
+from crmcom.core.services import recorded_user
 from finance.models import Account, DocumentKind, Invoice, InvoiceState, Payment, PaymentMethod, Payout, Refund
 from finance.services.ledger import lock_account, post_entry
 from finance.services.numbering import next_number
@@ -116,7 +117,7 @@ def record_payment(
                 method=method,
                 amount=amount,
                 currency=invoice.currency,
-                created_by=_user(user),
+                created_by=recorded_user(user),
             )
             post_entry(
                 account=account,
@@ -171,7 +172,7 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
                 account=account,
                 amount=amount,
                 currency=payment.currency,
-                created_by=_user(user),
+                created_by=recorded_user(user),
             )
             post_entry(
                 account=account,
@@ -240,7 +241,7 @@ def make_payout(
                 account=account,
                 amount=amount,
                 currency=account.currency,
-                created_by=_user(user),
+                created_by=recorded_user(user),
             )
             post_entry(
                 account=account,
@@ -262,7 +263,3 @@ def make_payout(
 
 def _lock_invoice(pk: int) -> Invoice:
     return Invoice.objects.select_for_update(no_key=True, of=("self",)).select_related("contact").get(pk=pk)
-
-
-def _user(user):
-    return user if user is not None and user.is_authenticated else None

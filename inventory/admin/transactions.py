@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
 from crmcom.core.admin_helpers import AdminLogHistory, apply_to_each
-from crmcom.core.formsets import kept_forms
+from crmcom.core.formsets import forms_for_service, kept_forms
 from inventory.models import StockBalance, TransactionState, WarehouseTransaction, WarehouseTransactionLine
 from inventory.selectors_balances import stock_balances
 from inventory.services.posting import post_transaction, reverse_transaction
@@ -155,11 +155,7 @@ class WarehouseTransactionAdmin(BusinessScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         (lines,) = formsets
-        kept = kept_forms(lines)
-        # What construct_change_message reads, as formset.save() would have left it.
-        lines.new_objects = [f.instance for f in kept if f.instance.pk is None]
-        lines.changed_objects = [(f.instance, f.changed_data) for f in kept if f.instance.pk and f.has_changed()]
-        lines.deleted_objects = [f.instance for f in lines.deleted_forms if f.instance.pk]
+        kept = forms_for_service(lines)
         inputs = [line_input(f) for f in kept]
         txn = form.instance
         if change:

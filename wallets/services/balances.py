@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import TextChoices
 
 from crmcom.core.money import round_money, validate_currency
+from crmcom.core.services import recorded_user
 from wallets.exceptions import InsufficientFunds
 from wallets.models import BalancePart, JournalKind, Wallet, WalletBalance, WalletJournalEntry
 
@@ -128,5 +129,5 @@ def _journal(balance, part, amount, kind, reason, reference, user) -> WalletJour
         kind=kind,
         reason=reason,
         reference=reference,
-        created_by=user if user is not None and user.is_authenticated else None,
+        created_by=recorded_user(user),
     )
