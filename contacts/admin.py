@@ -6,9 +6,18 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from contacts.forms import OnePrimaryFormSet, SignupForm
-from contacts.models import Business, Contact, ContactAddress, ContactEmail, ContactPhone, Organisation, User
-from contacts.services.contacts import create_contact
-from contacts.services.organisations import save_organisation
+from contacts.models import (
+    Business,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    Organisation,
+    OrganisationKind,
+    User,
+)
+from contacts.services.contacts import create_contact, delete_contact, update_contact
+from contacts.services.organisations import delete_organisation, save_organisation
 from contacts.services.signup import signup_business
 from crmcom.core.admin import BusinessScopedAdmin, ScopedStackedInline, ScopedTabularInline, business_of
 
@@ -70,6 +79,18 @@ class OrganisationAdmin(BusinessScopedAdmin):
     def save_model(self, request, obj, form, change):
         save_organisation(business=business_of(request), organisation=obj)
 
+    def has_delete_permission(self, request, obj=None):
+        own = obj is not None and obj.kind == OrganisationKind.BUSINESS  # delete_organisation refuses it
+        return not own and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # each deletion goes through delete_organisation
+        return actions
+
+    def delete_model(self, request, obj):
+        delete_organisation(organisation=obj)
+
 
 class ContactEmailInline(ScopedTabularInline):
     model = ContactEmail
@@ -108,6 +129,18 @@ class ContactAdmin(BusinessScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            update_contact(contact=obj, fields={})  # the form has set the fields; the inlines follow
         else:  # the inlines are saved next, in the same transaction as the admin's view
             create_contact(business=business_of(request), contact=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        owes = obj is not None and obj.account.balance != 0  # delete_contact refuses it
+        return not owes and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # each deletion goes through delete_contact
+        return actions
+
+    def delete_model(self, request, obj):
+        delete_contact(contact=obj)

@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from contacts.services.contacts import mark_one_primary
 from crmcom.core.formsets import kept_forms
@@ -20,7 +19,4 @@ class OnePrimaryFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        kept = kept_forms(self)
-        if len([form for form in kept if form.cleaned_data.get("is_primary")]) > 1:
-            raise ValidationError("Mark only one as primary.")
-        mark_one_primary([form.instance for form in kept])
+        mark_one_primary([form.instance for form in kept_forms(self)])

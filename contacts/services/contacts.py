@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact, ContactAddress, ContactDetail, ContactEmail, ContactPhone
@@ -9,7 +10,12 @@ from wallets.services.wallets import open_wallet
 
 
 def mark_one_primary(details: Sequence[ContactDetail]) -> None:
-    """Of a contact's emails (or phones, or addresses) exactly one is primary: the first marked, else the first."""
+    """Of a contact's emails (or phones, or addresses) exactly one is primary: the one marked, else the first.
+
+    Marking two is refused, whichever path (admin inline, API) sends them.
+    """
+    if len([detail for detail in details if detail.is_primary]) > 1:
+        raise ValidationError("Mark only one as primary.")
     primary = next((detail for detail in details if detail.is_primary), details[0] if details else None)
     for detail in details:
         detail.is_primary = detail is primary
@@ -38,8 +44,14 @@ def create_contact(
     return contact
 
 
+DETAIL_LISTS = {ContactEmail: "emails", ContactPhone: "phones", ContactAddress: "addresses"}
+
+
 def save_details(*, contact: Contact, details: Sequence[ContactDetail]) -> None:
-    mark_one_primary(details)
+    try:
+        mark_one_primary(details)
+    except ValidationError as error:
+        raise ValidationError({DETAIL_LISTS[type(details[0])]: error.messages}) from None
     for detail in details:
         detail.contact = contact
         detail.full_clean(exclude=["contact"])

@@ -180,5 +180,4 @@ class PayoutViewSet(DocumentViewSet):
 
     def create_document(self, data, idempotency_key):
         account = data.pop("account")["contact"].account
-        data.setdefault("method", PaymentMethod.CARD if data.get("payment_method") else PaymentMethod.CASH)
         return make_payout(account=account, **data, idempotency_key=idempotency_key, user=self.request.user)

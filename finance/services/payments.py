@@ -208,7 +208,7 @@ def make_payout(
     *,
     account: Account,
     amount,
-    method: str = PaymentMethod.CASH,
+    method: str | None = None,
     payment_method: Card | None = None,
     idempotency_key: str = "",
     user=None,
@@ -218,6 +218,7 @@ def make_payout(
     The rule: only credit on account can be paid out. The balance is what the contact owes, so credit is a
     negative balance, and the balance must stay ≤ 0 after the payout (+amount); anything more is a 409.
     """
+    method = method or (PaymentMethod.CARD if payment_method is not None else PaymentMethod.CASH)
     if method not in (PaymentMethod.CASH, PaymentMethod.CARD):
         raise ValidationError({"method": "A payout goes to a card or is paid in cash."})
     if method == PaymentMethod.CASH and payment_method is not None:

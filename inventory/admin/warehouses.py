@@ -39,6 +39,9 @@ class WarehouseAdmin(BusinessScopedAdmin):
     readonly_fields = ("is_default",)
     inlines = [LocationInline]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # as in the API: a warehouse keeps its ledger; sign-up's default one must stay
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Location:
             return super().save_formset(request, form, formset, change)

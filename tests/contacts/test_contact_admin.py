@@ -1,6 +1,9 @@
 import pytest
 
-from contacts.models import Contact
+from contacts.models import Contact, Organisation
+from finance.models import Account
+from inventory.models import DeviceStatus, Warehouse
+from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +68,27 @@ def test_admin_index_links_the_reports(staff_client):
 
     for url in ("/inventory/dashboard/", "/inventory/reports/stock-balances/", "/inventory/reports/devices/"):
         assert f'href="{url}"' in page
+
+
+def test_admin_deletes_go_through_the_services(staff_client, business):
+    own = Organisation.objects.get(business=business, kind="business")
+    owing = make_contact(business, last_name="Owing")
+    Account.objects.filter(contact=owing).update(balance=5)
+    default_status = DeviceStatus.objects.filter(business=business, is_default=True).first()
+    warehouse = Warehouse.objects.get(business=business, is_default=True)
+
+    for url in (
+        f"/admin/contacts/organisation/{own.pk}/delete/",
+        f"/admin/contacts/contact/{owing.pk}/delete/",
+        f"/admin/inventory/devicestatus/{default_status.pk}/delete/",
+        f"/admin/inventory/warehouse/{warehouse.pk}/delete/",
+    ):
+        assert staff_client.post(url, {"post": "yes"}).status_code == 403, url
+
+    assert Organisation.objects.filter(pk=own.pk).exists()
+    assert Contact.objects.filter(pk=owing.pk).exists()
+    assert DeviceStatus.objects.filter(pk=default_status.pk).exists()
+    assert Warehouse.objects.filter(pk=warehouse.pk).exists()
+    changelist = staff_client.get("/admin/contacts/contact/")
+    assert changelist.status_code == 200
+    assert b'value="delete_selected"' not in changelist.content

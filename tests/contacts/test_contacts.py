@@ -143,3 +143,20 @@ def test_balances_show_the_currency_minor_unit(client):
     body = client.get(f"/api/v1/contacts/{contact.pk}/").json()
 
     assert body["account"] == {"id": contact.account.pk, "balance": "1500", "currency": "JPY"}
+
+
+def test_two_primary_addresses_are_refused_as_in_the_admin(api):
+    response = api.post(
+        "/api/v1/contacts/",
+        {
+            **PERSON,
+            "addresses": [
+                {"line1": "1 A Street", "city": "Nicosia", "is_primary": True},
+                {"line1": "2 B Street", "city": "Nicosia", "is_primary": True},
+            ],
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"addresses": ["Mark only one as primary."]}
+    assert Contact.objects.count() == 0

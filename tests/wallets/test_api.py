@@ -1,11 +1,14 @@
 """The wallets API (API.md "Finance and wallets"): see, top up, journal, cards."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_contact
 from tests.wallets.conftest import DECLINED, VISA
 from wallets.models import PaymentMethod, WalletBalance, WalletJournalEntry
 from wallets.services.balances import credit_wallet
+from wallets.services.payment_methods import add_card as add_card_service
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +166,23 @@ def test_another_businesses_wallet_and_cards_answer_404(api, other_business):
     assert api.post(url(theirs, f"payment-methods/{card.pk}/make-primary/")).status_code == 404
     assert api.delete(url(theirs, f"payment-methods/{card.pk}/")).status_code == 404
     assert PaymentMethod.objects.filter(pk=card.pk).exists()
+
+
+def test_journal_and_card_lists_keep_a_flat_query_count(api, wallet, owner, django_assert_max_num_queries):
+    def grow(count):
+        for _ in range(count):
+            credit_wallet(wallet=wallet, amount="1.00", currency="EUR", reason="top-up", user=owner)
+            add_card_service(wallet=wallet, number=VISA, exp_month=12, exp_year=2030, cvc="123")
+
+    grow(1)
+    counted = {}
+    for tail in ("journal/", "payment-methods/"):
+        with CaptureQueriesContext(connection) as one_row:
+            assert api.get(url(wallet, tail)).status_code == 200
+        counted[tail] = len(one_row)
+    grow(30)
+
+    for tail, queries in counted.items():
+        with django_assert_max_num_queries(queries):
+            response = api.get(url(wallet, tail) + "?page_size=50")
+        assert len(response.json()["results"]) == 31
