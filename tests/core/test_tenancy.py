@@ -159,3 +159,9 @@ def test_admin_relation_filters_offer_only_the_business_rows(entry, staff_client
         refreshed = staff_client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
         specs = [s for s in refreshed.context["cl"].filter_specs if getattr(s, "field", None) == field]
         assert theirs.pk not in {pk for pk, _ in specs[0].lookup_choices}, field.name
+
+
+def test_the_walks_have_relations_to_check():
+    """The per-route relation checks above loop over what these helpers find: they must find something."""
+    assert any(True for _, viewset in ROUTES for _ in related_tenant_fields(viewset))
+    assert any(is_tenant_model(model) for _, viewset in ROUTES for _, model in relation_filters(viewset))
