@@ -11,6 +11,7 @@ from contacts.tasks import send_welcome_email
 from crmcom.core.money import validate_currency
 from inventory.models import Warehouse
 from inventory.services.setup import create_default_device_statuses, create_default_warehouse
+from orders.services.setup import create_default_queue
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ def signup_business(*, business_name: str, currency: str, username: str, passwor
     """Create a business with everything it needs to start, or nothing at all.
 
     One transaction: the business, its own organisation, its default warehouse, a default device status
-    per device state, and its owner (a staff member). The welcome email leaves after the commit.
+    per device state, the default order queue, and its owner (a staff member). The welcome email leaves
+    after the commit.
     """
     business_name, username, email = business_name.strip(), username.strip(), email.strip()
     currency = currency.strip().upper()
@@ -58,6 +60,7 @@ def signup_business(*, business_name: str, currency: str, username: str, passwor
         )
         warehouse = create_default_warehouse(business=business)
         create_default_device_statuses(business=business)
+        create_default_queue(business=business)
         try:
             with transaction.atomic():
                 owner = User.objects.create_user(

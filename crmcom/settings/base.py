@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "crmcom.core",
+    "crmcom.automations",
     "contacts",
     "finance",
     "inventory",

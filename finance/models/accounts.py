@@ -37,6 +37,7 @@ class DocumentKind(models.TextChoices):
     PAYMENT = "payment", "Payment"
     REFUND = "refund", "Refund"
     PAYOUT = "payout", "Payout"
+    ORDER = "order", "Order"
 
 
 class LedgerEntry(TenantModel):

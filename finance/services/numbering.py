@@ -9,6 +9,7 @@ PREFIXES = {
     DocumentKind.PAYMENT: "PAY-",
     DocumentKind.REFUND: "REF-",
     DocumentKind.PAYOUT: "PO-",
+    DocumentKind.ORDER: "ORD-",
 }
 
 
