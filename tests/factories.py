@@ -47,6 +47,8 @@ from inventory.services.meters import record_meter_reading
 from inventory.services.posting import post_transaction
 from inventory.services.stock_in_rules import save_stock_in_rule
 from inventory.services.transactions import LineInput, create_transaction
+from orders.models import Order, OrderItem, Queue
+from orders.services import stages as stage_services
 from wallets.models import PaymentMethod, Wallet, WalletJournalEntry
 from wallets.services.balances import credit_wallet
 from wallets.services.payment_methods import add_card
@@ -311,6 +313,64 @@ def make_ledger_entry(*, business) -> LedgerEntry:
     return make_invoice(business=business).account.entries.get()
 
 
+def make_order(
+    business, *, items: list[tuple[Product, int]] | None = None, contact=None, queue=None, payment_method="cash"
+) -> Order:
+    """An order in its queue's first stage, made directly (placement from an estimate has tests of its own).
+
+    Items default to two units of a fresh stockable product; prices are the catalogue's in EUR.
+    """
+    from finance.services.pricing import catalogue_price, line_amounts
+    from orders.models import Stage
+
+    contact = contact or make_contact(business)
+    queue = queue or Queue.objects.get(business=business, is_default=True)
+    items = items or [(ProductFactory(business=business), 2)]
+    with transaction.atomic():
+        order = Order.objects.create(
+            business=business,
+            number=next_number(business_id=business.pk, kind=DocumentKind.ORDER),
+            contact=contact,
+            fulfilled_by=Organisation.objects.get(business=business, kind=OrganisationKind.BUSINESS),
+            queue=queue,
+            stage=Stage.objects.filter(queue=queue).order_by("position").first(),
+            warehouse=default_warehouse(business),
+            supply_method="delivery",
+            payment_method=payment_method,
+            currency=contact.account.currency,
+        )
+        rows = []
+        for product, quantity in items:
+            unit_price = catalogue_price(product, order.currency)
+            amounts = line_amounts(
+                quantity=quantity,
+                unit_price=unit_price,
+                discount=Decimal("0"),
+                tax_rate=product.tax_rate,
+                currency=order.currency,
+            )
+            rows.append(
+                OrderItem(
+                    order=order,
+                    product=product,
+                    description=product.name,
+                    quantity=quantity,
+                    unit_price=unit_price,
+                    tax_rate=product.tax_rate,
+                    net=amounts.net,
+                    tax=amounts.tax,
+                    total=amounts.total,
+                )
+            )
+        OrderItem.objects.bulk_create(rows)
+        order.net = order.total_before_discounts = sum(row.net for row in rows)
+        order.tax = sum(row.tax for row in rows)
+        order.total = order.net + order.tax
+        order.save(update_fields=["net", "total_before_discounts", "tax", "total"])
+        stage_services.on_placed(order=order)
+    return order
+
+
 def make_object(model, business):
     """One row of `model` owned by `business`, made the way the product makes it."""
     if model is Business:
@@ -346,4 +406,4 @@ def make_object(model, business):
     return factories[model](business=business)
 
 
-__all__ = ["User", "make_business", "make_contact", "make_object"]
+__all__ = ["User", "make_business", "make_contact", "make_object", "make_order"]

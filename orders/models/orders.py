@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django_fsm import GET_STATE, FSMField, FSMKeyField, FSMModelMixin, transition
+from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from crmcom.core.money import CurrencyField, MoneyField
 from crmcom.core.tenancy import TenantModel
 from orders.models.choices import DeliveryMethod, OrderStatus, PaymentMethodKind, SupplyMethod
+from orders.models.fields import FSMRelatedField
 
 
 def target_stage(order: "Order", stage) -> int:
@@ -27,7 +28,7 @@ class Order(FSMModelMixin, TenantModel):
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="orders")
     fulfilled_by = models.ForeignKey("contacts.Organisation", on_delete=models.PROTECT, related_name="orders")
     queue = models.ForeignKey("orders.Queue", on_delete=models.PROTECT, related_name="orders")
-    stage = FSMKeyField("orders.Stage", on_delete=models.PROTECT, related_name="orders", protected=True)
+    stage = FSMRelatedField("orders.Stage", on_delete=models.PROTECT, related_name="orders", protected=True)
     status = FSMField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.NEW, protected=True)
     estimate = models.ForeignKey(
         "orders.Estimate", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
