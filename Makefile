@@ -28,7 +28,7 @@ help:
 	@echo "make test     pytest -n $(WORKERS) on PostgreSQL/Redis when reachable (else SQLite, loudly)"
 	@echo "make lint     ruff check ."
 	@echo "make check    missing migrations + OpenAPI schema validation"
-	@echo "make bench    run every bench/*.py"
+	@echo "make bench    run every bench/bench_*.py"
 	@echo "make venv     (re)install the virtualenv when pyproject.toml or constraints.txt change"
 	@echo "make browser  install Debian chromium for the browser tests if missing"
 
@@ -96,7 +96,7 @@ check: venv
 
 bench: venv
 	@shopt -s nullglob
-	benches=(bench/*.py)
+	benches=(bench/bench_*.py)
 	if [ $${#benches[@]} -eq 0 ]; then
 		echo "bench: no bench/*.py yet, nothing to run"
 		exit 0

@@ -16,30 +16,17 @@ In one run it prints:
 
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import migrate, run_in_throwaway_database, use_database
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 SAMPLE_ROWS = 2_000
 PRODUCTS = 10
 GOAL_RATIO = 10
-SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DATABASE = os.environ.get("BENCH_DATABASE", "crmcom_bench")
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "crmcom.settings.test"
-os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
+use_database(DATABASE)
 
 
 def timed(label: str, seconds: float, rows: int) -> float:
@@ -49,35 +36,11 @@ def timed(label: str, seconds: float, rows: int) -> float:
 
 
 def main() -> int:
-    import django
-
-    try:
-        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{DATABASE}"')
-    except Exception as error:  # no server: nothing to measure
-        print(f"bench_device_import: PostgreSQL at {SERVER} is not usable: {error}")
-        return 1
-    media = tempfile.TemporaryDirectory(prefix="crmcom-bench-media-")
-    try:
-        django.setup()
-        from django.conf import settings
-
-        settings.MEDIA_ROOT = media.name
-        return run()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        media.cleanup()
+    return run_in_throwaway_database("bench_device_import", DATABASE, run, media=True)
 
 
 def run() -> int:
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrated = time.perf_counter() - started
+    migrated = migrate()
     print(f"device import benchmark: {ROWS:,} rows, {PRODUCTS} products (migrated in {migrated:.0f} s)")
     business, owner, warehouse, products = make_catalogue()
     csv_text = make_csv(products, ROWS, prefix="SN")

@@ -20,20 +20,15 @@ import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import migrate, run_in_throwaway_database, use_database
 
 SIZES = [int(arg) for arg in sys.argv[1:]] or [100_000, 1_000_000]
 PRODUCTS = 1_000
 GOAL_RATIO = 50
-SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DATABASE = os.environ.get("BENCH_REPORT_DATABASE", "crmcom_bench_report")
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "crmcom.settings.test"
-os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+use_database(DATABASE)
 warnings.filterwarnings("ignore", "No directory at")  # whitenoise, for the API calls: no collected static here
 
 # Product i % 1000; state by blocks of 1,000 so every product gets every state; warehouse by blocks of 20,000.
@@ -83,41 +78,13 @@ ON CONFLICT (warehouse_id, product_id) DO UPDATE SET
 """
 
 
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def main() -> int:
-    import django
-
-    try:
-        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{DATABASE}"')
-    except Exception as error:  # no server: nothing to measure
-        print(f"bench_stock_report: PostgreSQL at {SERVER} is not usable: {error}")
-        return 1
-    try:
-        django.setup()
-        return run()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    return run_in_throwaway_database("bench_stock_report", DATABASE, run)
 
 
 def run() -> int:
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(
-        f"stock balance report benchmark: {PRODUCTS:,} products, 2 warehouses "
-        f"(migrated in {time.perf_counter() - started:.0f} s)"
-    )
+    migrated = migrate()
+    print(f"stock balance report benchmark: {PRODUCTS:,} products, 2 warehouses (migrated in {migrated:.0f} s)")
     setup = make_business()
     print(f"  {'':>18} {'as the app runs it (ORM, rows fetched)':^38} {'SQL only':^30}")
     print(

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from contacts.api.views import ContactViewSet, OrganisationViewSet, SignupView, TokenView
+from crmcom.automations.api import AutomationRuleViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from crmcom.core.api.custom_fields import CustomFieldDefinitionViewSet
 from finance.api.documents import AccountViewSet, CreditNoteViewSet, InvoiceViewSet
 from finance.api.payments import PaymentViewSet, PayoutViewSet, RefundViewSet
@@ -17,6 +18,13 @@ from inventory.api.own_devices import ContactOwnDeviceDetailView, ContactOwnDevi
 from inventory.api.reports import DeviceReportView, StockBalanceReportView
 from inventory.api.transactions import WarehouseTransactionViewSet
 from inventory.api.views import DeviceStatusViewSet, LocationViewSet, StockInStatusRuleViewSet, WarehouseViewSet
+from orders.api.approvals import OrderApprovalViewSet
+from orders.api.catalogues import OrderCatalogueViewSet
+from orders.api.estimates import EstimateView
+from orders.api.orders import OrderViewSet
+from orders.api.policies import FulfilmentPolicyViewSet
+from orders.api.queues import QueueViewSet
+from orders.api.reports import ContactsOrdersView, OrderDetailsView, OrdersSummaryView
 from wallets.api.views import (
     WalletPaymentMethodDetailView,
     WalletPaymentMethodListView,
@@ -45,6 +53,14 @@ router.register("invoices", InvoiceViewSet)
 router.register("credit-notes", CreditNoteViewSet)
 router.register("accounts", AccountViewSet)
 router.register("wallets", WalletViewSet)
+router.register("fulfilment-policies", FulfilmentPolicyViewSet)
+router.register("order-catalogues", OrderCatalogueViewSet)
+router.register("webhook-endpoints", WebhookEndpointViewSet)
+router.register("automation-rules", AutomationRuleViewSet)
+router.register("webhook-deliveries", WebhookDeliveryViewSet)
+router.register("orders", OrderViewSet)
+router.register("queues", QueueViewSet)
+router.register("order-approvals", OrderApprovalViewSet)
 
 urlpatterns = [
     path("signup/", SignupView.as_view(), name="signup"),
@@ -64,7 +80,12 @@ urlpatterns = [
         WalletPaymentMethodMakePrimaryView.as_view(),
         name="wallet-card-make-primary",
     ),
+    # Before the router's routes: `orders/estimate/` is not an order's pk.
+    path("orders/estimate/", EstimateView.as_view(), name="order-estimate"),
     path("reports/devices/", DeviceReportView.as_view(), name="report-devices"),
     path("reports/stock-balances/", StockBalanceReportView.as_view(), name="report-stock-balances"),
+    path("reports/orders-summary/", OrdersSummaryView.as_view(), name="report-orders-summary"),
+    path("reports/order-details/", OrderDetailsView.as_view(), name="report-order-details"),
+    path("reports/contacts-orders/", ContactsOrdersView.as_view(), name="report-contacts-orders"),
     *router.urls,
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("crmcom.api_urls")),
     path("inventory/", include("inventory.urls")),
     path("finance/", include("finance.urls")),
+    path("orders/", include("orders.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

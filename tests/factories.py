@@ -10,6 +10,15 @@ from django.utils import timezone
 from contacts.models import Business, Contact, ContactEmail, Organisation, OrganisationKind, User
 from contacts.services.contacts import create_contact
 from contacts.services.signup import signup_business
+from crmcom.automations.models import (
+    Action,
+    AutomationRule,
+    DeliveryStatus,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from crmcom.automations.services import save_endpoint, save_rule
 from crmcom.core.models import CustomFieldDefinition
 from finance.models import (
     Account,
@@ -47,7 +56,16 @@ from inventory.services.meters import record_meter_reading
 from inventory.services.posting import post_transaction
 from inventory.services.stock_in_rules import save_stock_in_rule
 from inventory.services.transactions import LineInput, create_transaction
-from orders.models import Order, OrderItem, Queue
+from orders.models import (
+    Estimate,
+    FulfilmentCharge,
+    FulfilmentPolicy,
+    Order,
+    OrderApproval,
+    OrderCatalogue,
+    OrderItem,
+    Queue,
+)
 from orders.services import stages as stage_services
 from wallets.models import PaymentMethod, Wallet, WalletJournalEntry
 from wallets.services.balances import credit_wallet
@@ -314,7 +332,13 @@ def make_ledger_entry(*, business) -> LedgerEntry:
 
 
 def make_order(
-    business, *, items: list[tuple[Product, int]] | None = None, contact=None, queue=None, payment_method="cash"
+    business,
+    *,
+    items: list[tuple[Product, int]] | None = None,
+    contact=None,
+    queue=None,
+    payment_method="cash",
+    fulfilled_by=None,
 ) -> Order:
     """An order in its queue's first stage, made directly (placement from an estimate has tests of its own).
 
@@ -331,7 +355,7 @@ def make_order(
             business=business,
             number=next_number(business_id=business.pk, kind=DocumentKind.ORDER),
             contact=contact,
-            fulfilled_by=Organisation.objects.get(business=business, kind=OrganisationKind.BUSINESS),
+            fulfilled_by=fulfilled_by or Organisation.objects.get(business=business, kind=OrganisationKind.BUSINESS),
             queue=queue,
             stage=Stage.objects.filter(queue=queue).order_by("position").first(),
             warehouse=default_warehouse(business),
@@ -371,6 +395,111 @@ def make_order(
     return order
 
 
+def make_estimate(*, business, contact=None, items=None, **kwargs):
+    """An estimate through the service: two units of a fresh product delivered, unless told otherwise."""
+    from orders.services.estimates import ItemInput, create_estimate
+
+    items = items or [(ProductFactory(business=business), 2)]
+    kwargs.setdefault("supply_method", "delivery")
+    kwargs.setdefault("delivery_method", "courier")
+    kwargs.setdefault("address", {"line1": "1 Main St", "city": "Nicosia", "postcode": "1010"})
+    return create_estimate(
+        business=business,
+        contact=contact or make_contact(business),
+        items=[ItemInput(product=product, quantity=quantity) for product, quantity in items],
+        **kwargs,
+    )
+
+
+_webhooks = itertools.count(1)
+
+
+def make_webhook_endpoint(*, business, url: str = "http://127.0.0.1:9/hooks") -> WebhookEndpoint:
+    """An active endpoint (the default URL is the discard port: nothing there answers)."""
+    return save_endpoint(business=business, endpoint=WebhookEndpoint(name=f"Hook {next(_webhooks)}", url=url))
+
+
+def make_automation_rule(
+    *, business, event=Event.ORDER_NEW, action=Action.WEBHOOK, endpoint=None, users=None, **fields
+) -> AutomationRule:
+    """A rule through the service: a webhook rule gets a fresh endpoint, an email/approval rule the owner."""
+    if action == Action.WEBHOOK:
+        endpoint = endpoint or make_webhook_endpoint(business=business)
+    elif users is None and action != Action.EMAIL_CONTACT:
+        users = list(User.objects.filter(business=business).order_by("pk")[:1])
+    rule = AutomationRule(name=f"Rule {next(_webhooks)}", event=event, action=action, endpoint=endpoint, **fields)
+    return save_rule(business=business, rule=rule, users=users)
+
+
+def make_webhook_delivery(*, business, status=DeliveryStatus.FAILED) -> WebhookDelivery:
+    """A delivery as the log keeps it: by default one that failed (HTTP 500) after one attempt."""
+    rule = make_automation_rule(business=business)
+    return WebhookDelivery.objects.create(
+        business=business,
+        endpoint=rule.endpoint,
+        rule=rule,
+        event=rule.event,
+        payload={"order": {"id": 1, "number": "SO-1"}},
+        status=status,
+        attempts=1,
+        response_status=500,
+        last_error="HTTP 500 Internal Server Error",
+        delivered_at=timezone.now() if status == DeliveryStatus.DELIVERED else None,
+    )
+
+
+def make_fulfilment_policy(*, business) -> FulfilmentPolicy:
+    """A fresh merchant's policy delivering by courier within 5 km, with a fixed delivery fee."""
+    from orders.services.policies import save_policy
+
+    fee = ProductFactory(business=business, kind=ProductKind.EXPENSE, stockable=False, tax_rate=Decimal("0"))
+    policy = FulfilmentPolicy(
+        organisation=OrganisationFactory(business=business),
+        supply_methods=["delivery"],
+        delivery_methods=["courier"],
+        radius_km=Decimal("5"),
+    )
+    return save_policy(business=business, policy=policy, charges=[FulfilmentCharge(kind="fixed", product=fee)])
+
+
+def make_order_catalogue(*, business) -> OrderCatalogue:
+    """A breakfast catalogue (07:00–11:00) of one product."""
+    from datetime import time
+
+    from orders.services.catalogues import save_catalogue
+
+    catalogue = OrderCatalogue(
+        name=f"Breakfast {OrderCatalogue.objects.count()}", available_from=time(7), available_until=time(11)
+    )
+    return save_catalogue(business=business, catalogue=catalogue, products=[ProductFactory(business=business)])
+
+
+_queues = itertools.count(1)
+
+
+def make_queue(*, business, name: str | None = None, **fields) -> Queue:
+    """A queue through the service: Open → Approved (requires approval) → Done, none in progress."""
+    from orders.models import Stage
+    from orders.services.queues import create_queue
+
+    stages = [
+        Stage(name="Open", position=1),
+        Stage(name="Approved", position=2, requires_approval=True),
+        Stage(name="Done", position=3),
+    ]
+    return create_queue(business=business, name=name or f"Queue {next(_queues)}", stages=stages, **fields)
+
+
+def make_order_approval(*, business) -> OrderApproval:
+    """A pending approval: an order of a queue whose second stage requires one, asked to move there."""
+    from orders.services.stages import change_stage
+
+    queue = Queue.objects.filter(business=business, name="Approvals").first()
+    queue = queue or make_queue(business=business, name="Approvals")
+    order = make_order(business, queue=queue)
+    return change_stage(order=order, stage=queue.stages.get(position=2)).approval
+
+
 def make_object(model, business):
     """One row of `model` owned by `business`, made the way the product makes it."""
     if model is Business:
@@ -400,10 +529,19 @@ def make_object(model, business):
         Payment: make_payment,
         Refund: make_refund,
         Payout: make_account_payout,
+        Order: make_order,
+        Queue: make_queue,
+        OrderApproval: make_order_approval,
+        FulfilmentPolicy: make_fulfilment_policy,
+        OrderCatalogue: make_order_catalogue,
+        Estimate: make_estimate,
+        WebhookEndpoint: make_webhook_endpoint,
+        AutomationRule: make_automation_rule,
+        WebhookDelivery: make_webhook_delivery,
     }
     if model not in factories:
         raise LookupError(f"Add a factory for {model.__name__} to tests/factories.py")
     return factories[model](business=business)
 
 
-__all__ = ["User", "make_business", "make_contact", "make_object", "make_order"]
+__all__ = ["User", "make_business", "make_contact", "make_estimate", "make_object", "make_order"]

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import Group, Permission
 
 STAFF_GROUP = "Business staff"
-DOMAIN_APPS = ["core", "contacts", "finance", "inventory", "orders", "wallets", "subscriptions"]
+DOMAIN_APPS = ["core", "contacts", "finance", "inventory", "orders", "wallets", "subscriptions", "automations"]
 PLATFORM_ONLY = ["add_business", "delete_business", "add_user", "change_user", "delete_user"]
 
 

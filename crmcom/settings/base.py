@@ -1,5 +1,6 @@
 """Settings read from the environment; the defaults give a local back-office on SQLite under var/."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -149,11 +150,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DeviceStateEnum": "inventory.models.DeviceState",
         "TransactionStateEnum": "inventory.models.TransactionState",
+        "DeliveryMethodEnum": "orders.models.choices.DeliveryMethod",
+        "SupplyMethodEnum": "orders.models.choices.SupplyMethod",
+        "PaymentMethodEnum": "finance.models.PaymentMethod",
+        "OrderPaymentMethodEnum": "orders.models.choices.PaymentMethodKind",
     },
 }
 
 # Device imports with more data rows than this run as a Celery task (the API answers 202 with progress).
 DEVICE_IMPORT_ASYNC_ROWS = int(os.environ.get("DEVICE_IMPORT_ASYNC_ROWS", "5000"))
+
+# How long an order estimate can be placed (its estimation_id is valid this long).
+ORDER_ESTIMATE_TTL = datetime.timedelta(hours=2)
 
 # Celery: without a broker configured, tasks run eagerly in-process (the `make run` default).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -172,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stock": {
         "task": "inventory.tasks.reconcile_stock",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "delete-expired-order-estimates": {
+        "task": "orders.tasks.delete_expired_order_estimates",
+        "schedule": crontab(minute="*/10"),
     },
 }
 

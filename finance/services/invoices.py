@@ -20,6 +20,12 @@ from inventory.services.transactions import LineInput, create_transaction
 
 ZERO = Decimal("0")
 
+# How issuing moves a stockable line's goods (not stored: it applies when the invoice is issued at creation).
+STOCK_AUTO = "auto"  # out of the warehouse as a `sale`; devices already dispatched as a `sale_of_dispatched`
+STOCK_NONE = "none"  # billed before delivery: nothing moves now; the delivery stocks them out as a `sale`
+STOCK_DISPATCHED = "dispatched"  # delivered before billing: `sale_of_dispatched` (quantities and devices)
+STOCK_MODES = (STOCK_AUTO, STOCK_NONE, STOCK_DISPATCHED)
+
 
 @dataclass
 class InvoiceLineInput:
@@ -29,6 +35,8 @@ class InvoiceLineInput:
     discount: Decimal = ZERO
     serial_numbers: list[str] = field(default_factory=list)
     description: str = ""
+    tax_rate: Decimal | None = None  # None: the product's (an order bills at the rate it was priced at)
+    stock: str = STOCK_AUTO  # STOCK_NONE lets a traceable line name no serial numbers (the delivery names them)
 
 
 def create_invoice(
@@ -43,8 +51,11 @@ def create_invoice(
 ) -> Invoice:
     """A DRAFT invoice in the contact's account currency (another currency is refused).
 
-    With `issue`, it is issued in the same transaction: a refusal leaves no draft behind.
+    With `issue`, it is issued in the same transaction: a refusal leaves no draft behind. Lines whose `stock`
+    is not STOCK_AUTO need `issue` (the choice is not stored on a draft).
     """
+    if not issue and any(line.stock != STOCK_AUTO for line in lines):
+        raise ValueError("Stock choices other than STOCK_AUTO apply only to an invoice issued at creation.")
     if contact.business_id != business.pk:
         raise ValidationError({"contact": "Unknown for this business."})
     invoice = Invoice(
@@ -57,7 +68,9 @@ def create_invoice(
     )
     with transaction.atomic():
         invoice = save_draft_invoice(invoice=invoice, lines=lines)
-        return issue_invoice(invoice=invoice, user=user) if issue else invoice
+        if not issue:
+            return invoice
+        return issue_invoice(invoice=invoice, user=user, line_stock=[line.stock for line in lines])
 
 
 def save_draft_invoice(*, invoice: Invoice, lines: list[InvoiceLineInput]) -> Invoice:
@@ -107,13 +120,14 @@ def build_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[Invoice
             messages.extend(f"#{position}: {problem}" for problem in problems)
             continue
         product = line.product
+        tax_rate = product.tax_rate if line.tax_rate is None else line.tax_rate
         try:
             unit_price = catalogue_price(product, invoice.currency) if line.unit_price is None else line.unit_price
             amounts = line_amounts(
                 quantity=line.quantity,
                 unit_price=unit_price,
                 discount=line.discount or ZERO,
-                tax_rate=product.tax_rate,
+                tax_rate=tax_rate,
                 currency=invoice.currency,
             )
         except ValidationError as error:
@@ -126,7 +140,7 @@ def build_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[Invoice
                 quantity=line.quantity,
                 unit_price=unit_price,
                 discount=line.discount or ZERO,
-                tax_rate=product.tax_rate,
+                tax_rate=tax_rate,
                 serial_numbers=serials,
                 net=amounts.net,
                 tax=amounts.tax,
@@ -152,15 +166,22 @@ def line_problems(invoice: Invoice, line: InvoiceLineInput, serials: list[str]) 
         problems.append("the unit price cannot be negative.")
     if line.discount is not None and line.discount < 0:
         problems.append("the discount cannot be negative.")
-    if product.traceable and len(serials) != line.quantity:
+    if line.tax_rate is not None and not ZERO <= line.tax_rate <= 100:
+        problems.append("the tax rate is a percentage between 0 and 100.")
+    if line.stock not in STOCK_MODES:
+        problems.append(f"unknown stock choice {line.stock!r}.")
+    not_yet_delivered = line.stock == STOCK_NONE and not serials
+    if product.traceable and len(serials) != line.quantity and not not_yet_delivered:
         problems.append(f"{product.sku} is traceable: name {line.quantity} serial numbers, one per unit.")
     if not product.traceable and serials:
         problems.append(f"{product.sku} is not traceable: it takes a quantity, not serial numbers.")
     return problems
 
 
-def issue_invoice(*, invoice: Invoice, user=None) -> Invoice:
+def issue_invoice(*, invoice: Invoice, user=None, line_stock: list[str] | None = None) -> Invoice:
     """Number the draft, post it to the account and stock its goods out: all in one transaction or nothing.
+
+    `line_stock` (create_invoice passes it) names each line's STOCK_* choice, in the order the lines were given.
 
     Lock order: the invoice, then stock (devices, balances), then the account, then the number sequence
     (held last and shortest, so concurrent issuers queue only for the number).
@@ -172,7 +193,7 @@ def issue_invoice(*, invoice: Invoice, user=None) -> Invoice:
         if invoice.state != InvoiceState.DRAFT:
             raise StateConflict(f"Invoice {invoice} is {invoice.state}: only drafts are issued.")
         invoice.warehouse = invoice.warehouse or Warehouse.objects.get(business_id=invoice.business_id, is_default=True)
-        stock_transactions = stock_out(invoice, user)
+        stock_transactions = stock_out(invoice, user, line_stock)
         account = lock_account(invoice.account)
         if account.credit_limit is not None and account.balance + invoice.total > account.credit_limit:
             raise StateConflict(
@@ -196,12 +217,15 @@ def issue_invoice(*, invoice: Invoice, user=None) -> Invoice:
     return invoice
 
 
-def stock_out(invoice: Invoice, user) -> list[WarehouseTransaction]:
-    """One posted STOCK_OUT per purpose: `sale` from the warehouse, `sale_of_dispatched` for dispatched devices.
+def stock_out(invoice: Invoice, user, line_stock: list[str] | None = None) -> list[WarehouseTransaction]:
+    """One posted STOCK_OUT per purpose: `sale` from the warehouse, `sale_of_dispatched` for dispatched goods.
 
     The posting service checks every device (in the warehouse, not blocked, not sold) and the stock available.
+    Lines marked STOCK_NONE move nothing; STOCK_DISPATCHED lines are sold out of the dispatched counter.
     """
-    lines = [line for line in invoice.lines.select_related("product") if line.product.stockable]
+    all_lines = list(invoice.lines.select_related("product").order_by("pk"))
+    modes = dict(zip([line.pk for line in all_lines], line_stock or [], strict=False))
+    lines = [line for line in all_lines if line.product.stockable and modes.get(line.pk, STOCK_AUTO) != STOCK_NONE]
     if not lines:
         return []
     serials = [serial for line in lines for serial in line.serial_numbers]
@@ -216,11 +240,13 @@ def stock_out(invoice: Invoice, user) -> list[WarehouseTransaction]:
     dispatched = {serial for serial, state in states.items() if state == DeviceState.DISPATCHED}
     by_purpose: dict[str, list[LineInput]] = {LinePurpose.SALE: [], LinePurpose.SALE_OF_DISPATCHED: []}
     for line in lines:
+        was_dispatched = modes.get(line.pk) == STOCK_DISPATCHED
         if not line.product.traceable:
-            by_purpose[LinePurpose.SALE].append(LineInput(product=line.product, quantity=line.quantity))
+            purpose = LinePurpose.SALE_OF_DISPATCHED if was_dispatched else LinePurpose.SALE
+            by_purpose[purpose].append(LineInput(product=line.product, quantity=line.quantity))
             continue
         for purpose, wanted in ((LinePurpose.SALE, False), (LinePurpose.SALE_OF_DISPATCHED, True)):
-            named = [serial for serial in line.serial_numbers if (serial in dispatched) == wanted]
+            named = [serial for serial in line.serial_numbers if (was_dispatched or serial in dispatched) == wanted]
             if named:
                 by_purpose[purpose].append(LineInput(product=line.product, quantity=len(named), serial_numbers=named))
     posted = []

@@ -71,6 +71,18 @@ mac_address_validator = RegexValidator(
 )
 
 
+HISTORY_UNINDEXED = [
+    "business",
+    "product",
+    "owner_contact",
+    "owner_organisation",
+    "warehouse",
+    "location",
+    "balance_warehouse",
+    "status",
+]
+
+
 class Device(FSMModelMixin, TenantModel):
     """One serialised unit of a traceable product, with its life-cycle state.
 
@@ -78,6 +90,10 @@ class Device(FSMModelMixin, TenantModel):
     QuerySet.update() and bulk paths bypass them and are used only inside services that keep the rules.
     """
 
+    # TenantModel's business, without its own index: (business, serial_number) and (business, state) lead with it.
+    business = models.ForeignKey(
+        "contacts.Business", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
+    )
     serial_number = models.CharField(max_length=100)
     electronic_id = models.CharField(max_length=100, blank=True)
     mac_address = models.CharField("MAC address", max_length=17, blank=True, validators=[mac_address_validator])
@@ -87,14 +103,21 @@ class Device(FSMModelMixin, TenantModel):
     connectivity = models.CharField(max_length=15, choices=Connectivity.choices, default=Connectivity.NONE)
     product = models.ForeignKey("finance.Product", on_delete=models.PROTECT, related_name="devices")
     owner_type = models.CharField(max_length=10, choices=OwnerType.choices, default=OwnerType.BUSINESS)
+    # Owners are indexed where set only (Meta.indexes): stock in a warehouse has none.
     owner_contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+        "contacts.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="devices", db_index=False
     )
     owner_organisation = models.ForeignKey(
-        "contacts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+        "contacts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        db_index=False,
     )
+    # Indexed by (warehouse, product, state).
     warehouse = models.ForeignKey(
-        "inventory.Warehouse", on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
+        "inventory.Warehouse", on_delete=models.PROTECT, null=True, blank=True, related_name="devices", db_index=False
     )
     location = models.ForeignKey(
         "inventory.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="devices"
@@ -110,18 +133,30 @@ class Device(FSMModelMixin, TenantModel):
         "dispatched or rented from. Empty once sold or for contacts' own devices.",
     )
     state = FSMField(max_length=20, choices=DeviceState.choices, default=DeviceState.NEW, protected=True)
-    status = models.ForeignKey(DeviceStatus, on_delete=models.PROTECT, related_name="devices")
+    # On PostgreSQL the (status_id, state) → device status (id, state) key of migration 0004 checks that the
+    # status exists (both columns are NOT NULL): a second key on status_id alone would check it twice per row.
+    status = models.ForeignKey(DeviceStatus, on_delete=models.PROTECT, related_name="devices", db_constraint=False)
     characteristics = models.JSONField(default=dict, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History rows are read per device (`id`, simple_history's index) and by date: the copies of the foreign
+    # keys are not indexed (simple_history indexes each by default, eight more index entries per row written).
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=HISTORY_UNINDEXED)
 
     class Meta:
         ordering = ["serial_number"]
         indexes = [
             models.Index(fields=["business", "state"]),
             models.Index(fields=["warehouse", "product", "state"]),
+            models.Index(
+                fields=["owner_contact"], condition=Q(owner_contact__isnull=False), name="device_owner_contact"
+            ),
+            models.Index(
+                fields=["owner_organisation"],
+                condition=Q(owner_organisation__isnull=False),
+                name="device_owner_organisation",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["business", "serial_number"], name="serial_number_unique_per_business"),

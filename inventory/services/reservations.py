@@ -33,3 +33,49 @@ def release_reservation(*, reservation: StockReservation) -> StockReservation:
         reservation.state = ReservationState.RELEASED
         reservation.save(update_fields=["state"])
     return reservation
+
+
+def consume_reservation(*, reservation: StockReservation, quantity: int) -> StockReservation:
+    """Take `quantity` off a reservation because those units are leaving the warehouse for its order.
+
+    Only `reserved` goes down here; the caller posts the STOCK_OUT (in_hand −) in the same database
+    transaction, after this and while the balance row stays locked: posting checks available after its own
+    change, so consuming first keeps the held units from counting twice, and nobody else sees the moment
+    in between. All of it consumed: the reservation is CONSUMED (keeping its quantity, as history);
+    part of it: the reservation holds the rest.
+    """
+    if quantity is None or quantity <= 0:
+        raise ValidationError({"quantity": "Consume a positive quantity."})
+    with transaction.atomic():
+        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
+        if reservation.state != ReservationState.ACTIVE:
+            raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+        if quantity > reservation.quantity:
+            raise StateConflict(f"Reservation #{reservation.pk} holds {reservation.quantity}, not {quantity}.")
+        deltas = Deltas()
+        deltas.add(reservation.warehouse_id, reservation.product_id, reserved=-quantity)
+        apply_deltas(business_id=reservation.business_id, deltas=deltas)
+        if quantity == reservation.quantity:
+            reservation.state = ReservationState.CONSUMED
+            reservation.save(update_fields=["state"])
+        else:
+            reservation.quantity -= quantity
+            reservation.save(update_fields=["quantity"])
+    return reservation
+
+
+def resize_reservation(*, reservation: StockReservation, quantity: int) -> StockReservation:
+    """Hold `quantity` instead of what the active reservation holds (more: InsufficientStock when not available)."""
+    if quantity is None or quantity <= 0:
+        raise ValidationError({"quantity": "Hold a positive quantity; release the reservation instead."})
+    with transaction.atomic():
+        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
+        if reservation.state != ReservationState.ACTIVE:
+            raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+        if quantity != reservation.quantity:
+            deltas = Deltas()
+            deltas.add(reservation.warehouse_id, reservation.product_id, reserved=quantity - reservation.quantity)
+            apply_deltas(business_id=reservation.business_id, deltas=deltas)
+            reservation.quantity = quantity
+            reservation.save(update_fields=["quantity"])
+    return reservation

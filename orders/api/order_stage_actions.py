@@ -1,5 +1,69 @@
-"""Stage moves and approvals of an order, as actions of the order viewset. Helper "stages" fills this in."""
+"""Stage moves and approvals of an order, as actions of the order viewset (orders.api.orders.OrderViewSet).
+
+`POST /orders/{id}/stage/ {stage}` → 200 with the order when it moved, 202 `{approval}` when the move waits
+for an approval; 409 for an illegal move (closed order, stage already in, back across the reached point of
+no return, an approval pending), 400 for a stage that is not of the order's queue.
+`GET /orders/{id}/approvals/` lists the order's approvals, newest first.
+"""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orders.api.approvals import OrderApprovalSerializer, approval_rows
+from orders.models import Stage
+from orders.services.stages import change_stage
+
+
+class StageMoveSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        business = self.context.get("business")  # absent when the schema is generated
+        if business is not None:
+            fields["stage"].queryset = Stage.objects.filter(queue__business=business)
+        return fields
+
+    def validate_stage(self, stage: Stage) -> Stage:
+        if stage.queue_id != self.context["order"].queue_id:
+            raise serializers.ValidationError("Choose a stage of the order's queue.")
+        return stage
 
 
 class OrderStageActions:
-    pass
+    """Mixed into the order viewset (BusinessScopedMixin: `get_object` answers 404 for another business)."""
+
+    @extend_schema(
+        request=StageMoveSerializer,
+        responses={
+            200: None,  # the order, as the viewset shows it
+            202: inline_serializer("StageMoveAwaitingApproval", {"approval": OrderApprovalSerializer()}),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def stage(self, request, pk=None):
+        """Move the order to another stage of its queue, or ask for the approval that stage needs."""
+        order = self.get_object()
+        body = StageMoveSerializer(data=request.data, context={**self.get_serializer_context(), "order": order})
+        body.is_valid(raise_exception=True)
+        change = change_stage(
+            order=order, stage=body.validated_data["stage"], user=request.user, note=body.validated_data["note"]
+        )
+        if change.approval is not None:
+            approval = approval_rows().get(pk=change.approval.pk)
+            return Response({"approval": OrderApprovalSerializer(approval).data}, status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=None, responses=OrderApprovalSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="approvals", filter_backends=[])
+    def approvals(self, request, pk=None):
+        """The order's approvals (pending, approved, rejected), newest first."""
+        order = self.get_object()
+        rows = approval_rows().filter(order=order).order_by("-requested_at", "-pk")
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(OrderApprovalSerializer(page, many=True).data)
+        return Response(OrderApprovalSerializer(rows, many=True).data)

@@ -17,6 +17,16 @@ def target_stage(order: "Order", stage) -> int:
     return stage.pk
 
 
+def order_is_open(order: "Order") -> bool:
+    """Condition of a stage move: completed and cancelled orders stay where they are."""
+    return order.is_open
+
+
+def not_awaiting_approval(order: "Order") -> bool:
+    """Condition of a stage move: a pending approval holds the order until it is approved or rejected."""
+    return order.pk is None or not order.approvals.filter(state=ApprovalState.PENDING).exists()
+
+
 class Order(FSMModelMixin, TenantModel):
     """A contact's order, fulfilled by one organisation and moved through its queue's stages.
 
@@ -90,7 +100,9 @@ class Order(FSMModelMixin, TenantModel):
         return self.ponr_reached_at is not None
 
     # Transitions: called by orders.services only, which check, lock and log around them.
-    @transition(field=stage, source="*", target=GET_STATE(target_stage))
+    @transition(
+        field=stage, source="*", target=GET_STATE(target_stage), conditions=[order_is_open, not_awaiting_approval]
+    )
     def move_to(self, stage) -> None:
         """Move to `stage` of this order's queue (the services check the queue, approvals and the PoNR)."""
 
@@ -175,8 +187,11 @@ class ApprovalState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class OrderApproval(models.Model):
-    """A request to move an order into a stage that needs approval; the move happens when it is approved."""
+class OrderApproval(TenantModel):
+    """A request to move an order into a stage that needs approval; the move happens when it is approved.
+
+    Owned by the order's business (a row of its own, so lists and admin screens scope it like any other).
+    """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="approvals")
     stage = models.ForeignKey("orders.Stage", on_delete=models.PROTECT, related_name="+")

@@ -1,16 +1,206 @@
-"""Invoicing of orders per their queue's model; milestones.
+"""Invoicing of orders per their queue's invoicing model. Every invoice is linked by an OrderInvoice (why it was
+issued) and raises OrderItem.invoiced by the units it bills; each call locks the order's row first.
 
-STUB (the lead's skeleton): helper "billing" fills this in.
+- upfront: `on_order_placed` invoices the whole order. Its goods are not delivered yet, so the invoice moves
+  no stock (finance's STOCK_NONE lines; a traceable line names no serial numbers): the delivery stocks them
+  out later as a `sale`.
+- milestones: placing creates the stage milestones (orders.services.milestones); `on_stage_entered` reaches
+  the stage's milestone and issues its invoice (an untaxed advance line, no stock).
+- point of no return: entering a stage with `invoice_at_ponr` (or the PoNR of a queue invoicing "ponr")
+  invoices what is not invoiced yet.
+- progress: `on_delivered` invoices the delivered units not invoiced yet (call it after the delivery's
+  posting and after OrderItem.delivered is raised): dispatched goods are sold as `sale_of_dispatched`,
+  devices by their serial numbers, quantities through finance's STOCK_DISPATCHED lines.
+- `final_invoice` (completion) and `cancellation_invoice` (cancelling at or after the PoNR: the contact owes
+  the amount) credit every milestone invoice in full with a credit note, then invoice whatever is not
+  invoiced yet, so the contact is billed the order total exactly once. Goods delivered but not invoiced are
+  sold out of `dispatched`; goods never delivered (a cancellation) are billed without moving stock.
+
+Which units are which: for an item, units delivered before being invoiced are dispatched (delivered −
+invoiced when positive); every invoice bills those first, then undelivered ones (finance stocks nothing out
+for them; the stock helper's delivery sells them as `sale`). Amounts: the item's unit price and tax rate,
+its discount shared out cumulatively pro rata (so an item billed in parts adds up to its net; each part's
+tax is rounded on its own, which can move the item's tax by a minor unit).
+
+Account credit (Estimate.account_credit): finance keeps credit as a negative account balance and has no
+"paid from credit" document; posting the invoice to the account nets it against that credit, which is all
+the estimate counted on. The invoice itself stays due in full (its settlement shows unpaid): marking it paid
+from credit is left out. Wallet and card payments are the placement's (it gets the upfront invoice back).
 """
 
+from decimal import Decimal
 
-def on_order_placed(*, order, user=None) -> None:
-    """Upfront invoicing: invoice the order when it is placed."""
+from django.db import transaction
+from django.db.models import F
+
+from crmcom.core.exceptions import StateConflict
+from crmcom.core.money import round_money
+from crmcom.core.services import recorded_user
+from finance.models import Invoice, InvoiceState
+from finance.services.credit_notes import CreditLineInput, issue_credit_note
+from finance.services.invoices import STOCK_AUTO, STOCK_DISPATCHED, STOCK_NONE, InvoiceLineInput, create_invoice
+from inventory.models import Device, DeviceState
+from orders.models import DeliveryKind, DeliveryLine, InvoicingModel, OrderInvoice, OrderInvoiceReason, OrderItem
+from orders.services.milestones import create_stage_milestones, lock_order, reach_stage_milestone
+
+ZERO = Decimal("0")
 
 
-def on_stage_entered(*, order, stage, user=None) -> None:
-    """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR."""
+def on_order_placed(*, order, user=None) -> Invoice | None:
+    """Upfront: the whole order invoiced (no stock moves). Milestones: its stage milestones created, and
+    the first stage's reached (placement enters the first stage before calling this)."""
+    with transaction.atomic():
+        order = lock_order(order)
+        model = order.queue.invoicing_model
+        if model == InvoicingModel.UPFRONT:
+            return invoice_remaining(order, reason=OrderInvoiceReason.UPFRONT, user=user)
+        if model == InvoicingModel.MILESTONES:
+            create_stage_milestones(order)
+            reach_stage_milestone(order=order, stage=order.stage, user=user)
+    return None
 
 
-def on_delivered(*, order, delivery, user=None) -> None:
-    """Progress-based invoicing: one invoice per delivery."""
+def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
+    """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR. Returns that invoice."""
+    with transaction.atomic():
+        order = lock_order(order)
+        model = order.queue.invoicing_model
+        if model == InvoicingModel.MILESTONES:
+            reach_stage_milestone(order=order, stage=stage, user=user)
+        if stage.invoice_at_ponr or (model == InvoicingModel.PONR and stage.point_of_no_return):
+            return invoice_remaining(order, reason=OrderInvoiceReason.PONR, user=user)
+    return None
+
+
+def on_delivered(*, order, delivery, user=None) -> Invoice | None:
+    """Progress-based invoicing: the delivered units not invoiced yet, one invoice per delivery."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.queue.invoicing_model != InvoicingModel.PROGRESS:
+            return None
+        return invoice_remaining(order, reason=OrderInvoiceReason.DELIVERY, user=user, delivered_only=True)
+
+
+def final_invoice(*, order, user=None) -> Invoice | None:
+    """On completion: milestone invoices credited, then whatever is not invoiced yet billed (None: nothing)."""
+    return settle(order, reason=OrderInvoiceReason.FINAL, user=user)
+
+
+def cancellation_invoice(*, order, user=None) -> Invoice | None:
+    """Cancelling at or after the PoNR: the contact owes the order total, billed as on completion."""
+    return settle(order, reason=OrderInvoiceReason.CANCELLATION, user=user)
+
+
+def settle(order, *, reason: str, user=None) -> Invoice | None:
+    with transaction.atomic():
+        order = lock_order(order)
+        why = "completed" if reason == OrderInvoiceReason.FINAL else "cancelled"
+        note = f"Order {order.number} {why}: billed in full by its {reason} invoice."
+        credit_milestone_invoices(order, note=note, user=user)
+        return invoice_remaining(order, reason=reason, user=user)
+
+
+def credit_milestone_invoices(order, *, note: str, user=None) -> None:
+    """A credit note for what is left to credit on each issued milestone invoice of the order."""
+    milestones = order.milestones.filter(invoice__isnull=False).select_related("invoice").order_by("pk")
+    for milestone in milestones:
+        invoice = milestone.invoice
+        if invoice.state != InvoiceState.ISSUED:
+            continue
+        lines = [
+            CreditLineInput(quantity=line.quantity - line.credited_quantity, invoice_line=line)
+            for line in invoice.lines.all()
+            if line.quantity > line.credited_quantity
+        ]
+        if lines:
+            issue_credit_note(invoice=invoice, lines=lines, reason=note[:200], user=recorded_user(user))
+
+
+def invoice_remaining(order, *, reason: str, user=None, delivered_only: bool = False) -> Invoice | None:
+    """Invoice the units not invoiced yet (only the delivered ones with `delivered_only`); None when none.
+
+    The caller holds the order's lock.
+    """
+    items = list(OrderItem.objects.filter(order=order).select_related("product").order_by("pk"))
+    lines: list[InvoiceLineInput] = []
+    billed: dict[int, int] = {}
+    for item in items:
+        left = item.quantity - item.invoiced
+        dispatched = min(left, max(item.delivered - item.invoiced, 0))
+        undelivered = 0 if delivered_only else left - dispatched
+        done = item.invoiced
+        if dispatched:
+            lines.append(item_line(item, done, dispatched, currency=order.currency, was_delivered=True))
+            done += dispatched
+        if undelivered:
+            lines.append(item_line(item, done, undelivered, currency=order.currency, was_delivered=False))
+            done += undelivered
+        if done > item.invoiced:
+            billed[item.pk] = done - item.invoiced
+    if not lines:
+        return None
+    name_dispatched_devices(order, items, lines)
+    invoice = create_invoice(
+        business=order.business,
+        contact=order.contact,
+        currency=order.currency,
+        warehouse=order.warehouse,
+        lines=lines,
+        user=recorded_user(user),
+        issue=True,
+    )
+    OrderInvoice.objects.create(order=order, invoice=invoice, reason=reason)
+    for item_id, units in billed.items():
+        OrderItem.objects.filter(pk=item_id).update(invoiced=F("invoiced") + units)
+    return invoice
+
+
+def item_line(item: OrderItem, before: int, units: int, *, currency: str, was_delivered: bool) -> InvoiceLineInput:
+    """Units `before+1 … before+units` of the item: its price and tax rate, its discount's share of them."""
+    after = before + units
+    discount = round_money(item.discount * after / item.quantity, currency) - round_money(
+        item.discount * before / item.quantity, currency
+    )
+    stock = STOCK_DISPATCHED if was_delivered else STOCK_NONE
+    if not item.product.stockable:
+        stock = STOCK_AUTO  # nothing to move
+    line = InvoiceLineInput(
+        product=item.product,
+        quantity=units,
+        unit_price=item.unit_price,
+        discount=discount,
+        tax_rate=item.tax_rate,
+        description=(item.description or item.product.name)[:200],
+        stock=stock,
+    )
+    line.item = item  # read by name_dispatched_devices
+    return line
+
+
+def name_dispatched_devices(order, items: list[OrderItem], lines: list[InvoiceLineInput]) -> None:
+    """Traceable dispatched lines name their devices: delivered on this order, not returned, still dispatched."""
+    wanted = [line for line in lines if line.stock == STOCK_DISPATCHED and line.product.traceable]
+    if not wanted:
+        return
+    delivered: dict[int, list[str]] = {}
+    rows = DeliveryLine.objects.filter(item__in=[line.item for line in wanted]).order_by("delivery__created_at", "pk")
+    for item_id, kind, serials in rows.values_list("item_id", "delivery__kind", "serial_numbers"):
+        kept = delivered.setdefault(item_id, [])
+        if kind == DeliveryKind.DELIVERY:
+            kept.extend(serial for serial in serials if serial not in kept)
+        else:
+            kept[:] = [serial for serial in kept if serial not in serials]
+    all_serials = [serial for serials in delivered.values() for serial in serials]
+    still_dispatched = set(
+        Device.objects.filter(
+            business_id=order.business_id, serial_number__in=all_serials, state=DeviceState.DISPATCHED
+        ).values_list("serial_number", flat=True)
+    )
+    for line in wanted:
+        serials = [serial for serial in delivered.get(line.item.pk, []) if serial in still_dispatched]
+        if len(serials) < line.quantity:
+            raise StateConflict(
+                f"Order {order}: {line.quantity} dispatched {line.product.sku} to invoice, but only "
+                f"{len(serials)} of its delivered devices are still dispatched."
+            )
+        line.serial_numbers = serials[: line.quantity]

@@ -1,8 +1,471 @@
 """Stock for orders: reservation on the first in-progress stage, deliveries, returns, cancellation.
 
-STUB (the lead's skeleton): helper "stock" fills this in.
+The goods of an order are its items of stockable products (charges and services have no stock). While an
+order is reserved and open, each goods item holds an active reservation of what is left to deliver
+(`quantity − delivered`): deliveries consume it, returns put it back, modification resizes it, cancelling
+releases it.
+
+Which units leave as what (OrderItem counters, `delivered` net of returns, `invoiced` units billed):
+- a delivered unit already invoiced (upfront, or at the PoNR) leaves as a STOCK_OUT `sale` (devices sold);
+  any other leaves as a `dispatch` (devices dispatched, still the business's until invoiced, when billing
+  posts `sale_of_dispatched`). So of the delivered units, min(delivered, invoiced) are sold and the rest are
+  dispatched, and a delivery of n units sells the first max(0, invoiced − delivered) of them.
+- a return (before the PoNR only) takes back dispatched units: STOCK_IN `dispatch_return`, devices used, no
+  charge. Sold units are not taken back here: they come back with a credit note (finance), which posts the
+  stock-in `return` itself.
+
+Lock order, as in inventory (order row first, then stock): the order row, the items' reservations, the
+devices, the balances, each in primary-key order and all taken before the first write; the stock services
+called afterwards take the same locks again, which they already hold.
 """
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
-def reserve_order(*, order, user=None) -> None:
-    """Reserve every stockable item of `order` in its warehouse (called once, on the first in-progress stage)."""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from crmcom.automations.events import emit
+from crmcom.automations.models import Event
+from crmcom.core.exceptions import StateConflict
+from crmcom.core.services import recorded_user
+from finance.models import Product
+from inventory.locks import lock_balances
+from inventory.models import Device, DeviceState, LinePurpose, ReservationState, StockReservation, TransactionKind
+from inventory.services.posting import post_transaction
+from inventory.services.reservations import consume_reservation, release_reservation, reserve_stock
+from inventory.services.reservations import resize_reservation as resize
+from inventory.services.transactions import LineInput, create_transaction
+from orders.models import Delivery, DeliveryKind, DeliveryLine, Order, OrderItem
+from orders.services import billing
+
+
+@dataclass
+class GoodsLine:
+    """One line of a delivery or a return: `quantity` units of `product`, named by serial number if traceable."""
+
+    product: Product
+    quantity: int
+    serial_numbers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Portion:
+    """Part of a goods line that falls on one order item."""
+
+    item: OrderItem
+    quantity: int
+    serial_numbers: list[str] = field(default_factory=list)
+
+
+# Reads ---------------------------------------------------------------------------------------------------
+
+
+def lock_order(order: Order) -> Order:
+    """The order's row, locked (no key) until the caller's transaction ends; the first lock every service takes."""
+    return (
+        Order.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("stage", "queue", "warehouse", "contact")
+        .get(pk=order.pk)
+    )
+
+
+def goods_items(order: Order) -> list[OrderItem]:
+    """The order's items that are goods in stock (stockable products), in primary-key order."""
+    return list(
+        OrderItem.objects.filter(order=order, is_charge=False, product__stockable=True)
+        .select_related("product", "reservation")
+        .order_by("pk")
+    )
+
+
+def sold_units(item: OrderItem) -> int:
+    return min(item.delivered, item.invoiced)
+
+
+def outstanding_serials(order: Order) -> dict[int, list[str]]:
+    """Serial numbers out with the contact for this order, per item: delivered less returned."""
+    counts: dict[int, Counter] = defaultdict(Counter)
+    lines = DeliveryLine.objects.filter(delivery__order=order).values_list(
+        "item_id", "delivery__kind", "serial_numbers"
+    )
+    for item_id, kind, serials in lines:
+        sign = 1 if kind == DeliveryKind.DELIVERY else -1
+        for serial in serials:
+            counts[item_id][serial] += sign
+    return {item_id: sorted(s for s, n in serials.items() if n > 0) for item_id, serials in counts.items()}
+
+
+def device_states(business_id: int, serials) -> dict[str, str]:
+    return dict(
+        Device.objects.filter(business_id=business_id, serial_number__in=list(serials)).values_list(
+            "serial_number", "state"
+        )
+    )
+
+
+def as_goods_lines(lines) -> list[GoodsLine]:
+    """Accept GoodsLine objects or dicts of the same shape (the API's validated data)."""
+    return [line if isinstance(line, GoodsLine) else GoodsLine(**line) for line in lines or []]
+
+
+def ensure_open(order: Order, doing: str) -> None:
+    if not order.is_open:
+        raise StateConflict(f"Order {order.number} is {order.get_status_display().lower()}: {doing} no longer.")
+
+
+# Locks ---------------------------------------------------------------------------------------------------
+
+
+def lock_stock(order: Order, *, reservations=(), serials=(), products=()) -> None:
+    """Reservations, devices, then balances of `order`'s warehouse, each in primary-key order."""
+    reservation_ids = sorted({r.pk for r in reservations})
+    if reservation_ids:
+        list(StockReservation.objects.filter(pk__in=reservation_ids).order_by("pk").select_for_update(no_key=True))
+    if serials:
+        devices = Device.objects.filter(business_id=order.business_id, serial_number__in=sorted(set(serials)))
+        list(devices.order_by("pk").select_for_update(no_key=True))
+    keys = {(order.warehouse_id, product_id) for product_id in products}
+    if keys:
+        lock_balances(business_id=order.business_id, keys=keys)
+
+
+def active_reservation(item: OrderItem) -> StockReservation | None:
+    reservation = item.reservation
+    if reservation is None or reservation.state != ReservationState.ACTIVE:
+        return None
+    return reservation
+
+
+def hold(order: Order, item: OrderItem, quantity: int) -> None:
+    """Make the item's active reservation hold `quantity` (reserve, resize or release); stock already locked."""
+    reservation = active_reservation(item)
+    if reservation is None:
+        if quantity > 0:
+            item.reservation = reserve_stock(
+                business=order.business,
+                warehouse=order.warehouse,
+                product=item.product,
+                quantity=quantity,
+                reference=order.number,
+            )
+            item.save(update_fields=["reservation"])
+    elif quantity == 0:
+        item.reservation = release_reservation(reservation=reservation)
+    else:
+        item.reservation = resize(reservation=reservation, quantity=quantity)
+
+
+# Reservation ---------------------------------------------------------------------------------------------
+
+
+def reserve_order(*, order: Order, user=None) -> Order:
+    """Reserve every goods item of `order` in its warehouse (once: on the first in-progress stage).
+
+    All or nothing: when one product is short the whole order reserves nothing (InsufficientStock, 409).
+    Sets `reserved_at` on the locked row and on the instance passed in (the stage service saves that one).
+    """
+    with transaction.atomic():
+        locked = lock_order(order)
+        ensure_open(locked, "it is reserved")
+        if locked.reserved_at is not None:
+            raise StateConflict(f"Order {locked.number} was reserved at {locked.reserved_at:%Y-%m-%d %H:%M}.")
+        items = [item for item in goods_items(locked) if item.quantity > item.delivered]
+        lock_stock(locked, products=[item.product_id for item in items])
+        for item in items:
+            hold(locked, item, item.quantity - item.delivered)
+        locked.reserved_at = order.reserved_at = timezone.now()
+        locked.save(update_fields=["reserved_at"])
+    return order
+
+
+# Deliveries ----------------------------------------------------------------------------------------------
+
+
+def deliver(*, order: Order, lines, user=None) -> Delivery:
+    """Deliver goods of the order; the Delivery made (the last one, see `deliver_goods`)."""
+    return deliver_goods(order=order, lines=lines, user=user)[-1]
+
+
+def deliver_goods(*, order: Order, lines, user=None) -> list[Delivery]:
+    """Send goods to the contact: one Delivery per STOCK_OUT posted, usually one.
+
+    Units already invoiced leave as a `sale`, the others as a `dispatch` (module docstring); when one call
+    delivers both, it makes two deliveries, the sale first. Traceable lines name one serial number per
+    unit. The order's reservation shrinks by what leaves. Never more than ordered (400). Billing hears of
+    each delivery (progress-based invoicing).
+    """
+    lines = as_goods_lines(lines)
+    with transaction.atomic():
+        locked = lock_order(order)
+        ensure_open(locked, "goods are delivered")
+        portions = allocate(
+            lines, goods_items(locked), left=lambda item: item.quantity - item.delivered, doing="deliver"
+        )
+        lock_stock(
+            locked,
+            reservations=[r for r in (active_reservation(p.item) for p in portions) if r is not None],
+            serials=[serial for p in portions for serial in p.serial_numbers],
+            products=[p.item.product_id for p in portions],
+        )
+        taken: Counter = Counter()
+        for portion in portions:
+            taken[portion.item.pk] += portion.quantity
+        for item in {p.item.pk: p.item for p in portions}.values():
+            reservation = active_reservation(item)
+            if reservation is not None:
+                item.reservation = consume_reservation(
+                    reservation=reservation, quantity=min(taken[item.pk], reservation.quantity)
+                )
+
+        by_purpose = split_by_purpose(portions)
+        deliveries = [
+            record(locked, DeliveryKind.DELIVERY, purpose, by_purpose[purpose], user)
+            for purpose in (LinePurpose.SALE, LinePurpose.DISPATCH)
+            if by_purpose[purpose]
+        ]
+        for item_pk, quantity in taken.items():
+            OrderItem.objects.filter(pk=item_pk).update(delivered=F("delivered") + quantity)
+        for delivery in deliveries:
+            billing.on_delivered(order=locked, delivery=delivery, user=user)
+    return deliveries
+
+
+def split_by_purpose(portions: list[Portion]) -> dict[str, list[Portion]]:
+    """Invoiced-but-undelivered units as a sale, the rest as a dispatch; serial numbers in the order given."""
+    waiting = {p.item.pk: max(0, p.item.invoiced - p.item.delivered) for p in portions}
+    by_purpose: dict[str, list[Portion]] = {LinePurpose.SALE: [], LinePurpose.DISPATCH: []}
+    for portion in portions:
+        sold = min(portion.quantity, waiting[portion.item.pk])
+        waiting[portion.item.pk] -= sold
+        serials = portion.serial_numbers
+        if sold:
+            by_purpose[LinePurpose.SALE].append(Portion(portion.item, sold, serials[:sold]))
+        if portion.quantity - sold:
+            by_purpose[LinePurpose.DISPATCH].append(Portion(portion.item, portion.quantity - sold, serials[sold:]))
+    return by_purpose
+
+
+def record(order: Order, kind: str, purpose: str, portions: list[Portion], user) -> Delivery:
+    """Post the warehouse transaction of a delivery or return and record it with its lines."""
+    txn = create_transaction(
+        business=order.business,
+        kind=TransactionKind.STOCK_OUT if kind == DeliveryKind.DELIVERY else TransactionKind.STOCK_IN,
+        purpose=purpose,
+        warehouse=order.warehouse,
+        contact=order.contact,
+        lines=[
+            LineInput(product=p.item.product, quantity=p.quantity, serial_numbers=p.serial_numbers) for p in portions
+        ],
+        reference=order.number,
+        user=recorded_user(user),
+    )
+    txn = post_transaction(transaction=txn, user=recorded_user(user))
+    delivery = Delivery.objects.create(order=order, kind=kind, transaction=txn, created_by=recorded_user(user))
+    DeliveryLine.objects.bulk_create(
+        DeliveryLine(delivery=delivery, item=p.item, quantity=p.quantity, serial_numbers=p.serial_numbers)
+        for p in portions
+    )
+    return delivery
+
+
+def allocate(lines: list[GoodsLine], items: list[OrderItem], *, left, doing: str, serial_owner=None) -> list[Portion]:
+    """Spread the lines over the order's items of their product, within `left(item)` units each.
+
+    `serial_owner(serial)` (returns) names the item a serial number belongs to, or raises ValidationError.
+    Errors name the line (#1 is the first) under `items`, like the API's body.
+    """
+    if not lines:
+        raise ValidationError({"items": [f"Name the goods to {doing}."]})
+    room = {item.pk: left(item) for item in items}
+    by_product: dict[int, list[OrderItem]] = defaultdict(list)
+    for item in items:
+        by_product[item.product_id].append(item)
+    portions: list[Portion] = []
+    problems: list[str] = []
+    seen: Counter = Counter(serial.strip() for line in lines for serial in line.serial_numbers or [])
+    for position, line in enumerate(lines, start=1):
+        product = line.product
+        serials = [serial.strip() for serial in line.serial_numbers or [] if serial and serial.strip()]
+        candidates = by_product.get(product.pk, [])
+        if not candidates:
+            problems.append(f"#{position}: {product.sku} is not among the order's goods.")
+            continue
+        if line.quantity is None or line.quantity <= 0:
+            problems.append(f"#{position}: the quantity must be positive.")
+            continue
+        if product.traceable and len(serials) != line.quantity:
+            problems.append(f"#{position}: {product.sku} is traceable: name {line.quantity} serial numbers.")
+            continue
+        if not product.traceable and serials:
+            problems.append(f"#{position}: {product.sku} is not traceable: give a quantity, not serial numbers.")
+            continue
+        repeated = sorted(serial for serial in serials if seen[serial] > 1)
+        if repeated:
+            problems.append(f"#{position}: serial numbers named twice: {', '.join(repeated)}.")
+            continue
+        if serial_owner is not None and serials:
+            try:
+                owners = [serial_owner(serial, candidates) for serial in serials]
+            except ValidationError as error:
+                problems.extend(f"#{position}: {message}" for message in error.messages)
+                continue
+            for item in candidates:
+                mine = [serial for serial, owner in zip(serials, owners, strict=True) if owner.pk == item.pk]
+                if mine:
+                    room[item.pk] -= len(mine)
+                    portions.append(Portion(item, len(mine), mine))
+            continue
+        wanted, free = line.quantity, sum(max(0, room[item.pk]) for item in candidates)
+        if wanted > free:
+            problems.append(f"#{position}: only {free} of {product.sku} can be {doing_past(doing)}, not {wanted}.")
+            continue
+        for item in candidates:
+            share = min(wanted, max(0, room[item.pk]))
+            if share:
+                room[item.pk] -= share
+                portions.append(Portion(item, share, serials[:share]))
+                serials, wanted = serials[share:], wanted - share
+    if problems:
+        raise ValidationError({"items": problems})
+    return portions
+
+
+def doing_past(doing: str) -> str:
+    return {"deliver": "delivered", "return": "returned"}.get(doing, doing)
+
+
+# Returns -------------------------------------------------------------------------------------------------
+
+
+def return_goods(*, order: Order, lines, user=None) -> Delivery:
+    """Take back delivered goods before the point of no return, at no charge (STOCK_IN dispatch return).
+
+    Only dispatched units come back: units already invoiced are the contact's and come back with a credit
+    note (finance, out of scope here). At or after the PoNR: 409. A reserved order holds the returned units
+    again (they are still ordered).
+    """
+    lines = as_goods_lines(lines)
+    with transaction.atomic():
+        locked = lock_order(order)
+        ensure_open(locked, "goods are returned")
+        refuse_after_ponr(locked)
+        delivery = take_back(locked, lines, user)
+        if locked.reserved_at is not None:
+            rehold(locked, delivery)
+    return delivery
+
+
+def refuse_after_ponr(order: Order) -> None:
+    if order.past_point_of_no_return:
+        raise StateConflict(
+            f"Order {order.number} reached its point of no return on {order.ponr_reached_at:%Y-%m-%d %H:%M}: "
+            "its goods are not taken back (cancelling it now charges the amount)."
+        )
+
+
+def take_back(order: Order, lines: list[GoodsLine], user) -> Delivery:
+    items = goods_items(order)
+    out = outstanding_serials(order)
+    named = [serial.strip() for line in lines for serial in line.serial_numbers or []]
+    states = device_states(order.business_id, named)
+
+    def serial_owner(serial: str, candidates: list[OrderItem]) -> OrderItem:
+        owner = next((item for item in candidates if serial in out.get(item.pk, [])), None)
+        if owner is None:
+            raise ValidationError(f"{serial} was not delivered for order {order.number}.")
+        if states.get(serial) != DeviceState.DISPATCHED:
+            raise ValidationError(f"{serial} was invoiced: it comes back with a credit note, not as a return.")
+        return owner
+
+    portions = allocate(
+        lines, items, left=lambda item: item.delivered - sold_units(item), doing="return", serial_owner=serial_owner
+    )
+    lock_stock(
+        order, serials=[s for p in portions for s in p.serial_numbers], products=[p.item.product_id for p in portions]
+    )
+    delivery = record(order, DeliveryKind.RETURN, LinePurpose.DISPATCH_RETURN, portions, user)
+    returned: Counter = Counter()
+    for portion in portions:
+        returned[portion.item.pk] += portion.quantity
+    for item_pk, quantity in returned.items():
+        OrderItem.objects.filter(pk=item_pk).update(delivered=F("delivered") - quantity)
+    return delivery
+
+
+def rehold(order: Order, delivery: Delivery) -> None:
+    """After a return, the reserved order's items hold what is left to deliver again."""
+    item_ids = set(delivery.lines.values_list("item_id", flat=True))
+    items = [item for item in goods_items(order) if item.pk in item_ids]
+    reservations = [r for r in (active_reservation(item) for item in items) if r is not None]
+    lock_stock(order, reservations=reservations, products=[item.product_id for item in items])
+    for item in items:
+        hold(order, item, item.quantity - item.delivered)
+
+
+# Cancellation --------------------------------------------------------------------------------------------
+
+
+def cancel_order(*, order: Order, user=None) -> Order:
+    """Cancel an open order: reservations released.
+
+    Before the PoNR its dispatched goods come back at no charge (units already invoiced stay with the
+    contact until a credit note takes them back: out of scope here). At or after it, billing's
+    cancellation invoice charges the contact the amount and delivered goods stay delivered.
+    """
+    with transaction.atomic():
+        locked = lock_order(order)
+        ensure_open(locked, "it is cancelled")
+        items = goods_items(locked)
+        reservations = [r for r in (active_reservation(item) for item in items) if r is not None]
+        if locked.past_point_of_no_return:
+            # Billing's invoice may post stock (devices, then balances): before we lock any balance.
+            billing.cancellation_invoice(order=locked, user=user)
+            release_all(locked, items)
+        else:
+            lines = dispatched_goods(locked, items)
+            lock_stock(
+                locked,
+                reservations=reservations,
+                serials=[serial for line in lines for serial in line.serial_numbers],
+                products=[item.product_id for item in items],
+            )
+            release_all(locked, items)
+            if lines:
+                take_back(locked, lines, user)
+        locked.cancel()
+        locked.cancelled_at = timezone.now()
+        locked.save()
+        emit(Event.ORDER_CANCEL, business_id=locked.business_id, payload=order_payload(locked), contact=locked.contact)
+    return locked
+
+
+def release_all(order: Order, items: list[OrderItem]) -> None:
+    reservations = [r for r in (active_reservation(item) for item in items) if r is not None]
+    lock_stock(order, reservations=reservations, products=[r.product_id for r in reservations])
+    for reservation in reservations:
+        release_reservation(reservation=reservation)
+
+
+def dispatched_goods(order: Order, items: list[OrderItem]) -> list[GoodsLine]:
+    """What of the order is at the contact's and not invoiced: dispatched units to take back."""
+    out = outstanding_serials(order)
+    states = device_states(order.business_id, [serial for serials in out.values() for serial in serials])
+    lines = []
+    for item in items:
+        if item.product.traceable:
+            serials = [serial for serial in out.get(item.pk, []) if states.get(serial) == DeviceState.DISPATCHED]
+            if serials:
+                lines.append(GoodsLine(item.product, len(serials), serials))
+        elif item.delivered - sold_units(item) > 0:
+            lines.append(GoodsLine(item.product, item.delivered - sold_units(item)))
+    return lines
+
+
+def order_payload(order: Order) -> dict:
+    """The event payload: the stage service's, which every order event shares."""
+    from orders.services.stages import order_payload as payload  # stages imports this module
+
+    return payload(order)

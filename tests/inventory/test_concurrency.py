@@ -1,10 +1,9 @@
 """Races on PostgreSQL with real threads, one connection each, started together by a barrier."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from crmcom.core.exceptions import StateConflict
 from inventory.exceptions import InsufficientStock
@@ -14,36 +13,9 @@ from inventory.services.posting import post_transaction
 from inventory.services.reservations import reserve_stock
 from inventory.services.transactions import LineInput, create_transaction
 from tests.factories import ProductFactory, make_business, make_contact
+from tests.races import THREADS, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-THREADS = 32
-
-
-def race(worker, count=THREADS) -> Counter:
-    """Run worker(index) in `count` threads started together; count what each returned or raised."""
-    barrier = threading.Barrier(count)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(index):
-        try:
-            barrier.wait()
-            result = worker(index)
-        except Exception as error:  # noqa: BLE001 - the outcome is what we count
-            result = type(error).__name__
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes[result] += 1
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung: deadlock?"
-    return outcomes
 
 
 def stocked(quantity: int, traceable: bool = False):

@@ -1,0 +1,24 @@
+"""Settings of webhook delivery, each with a default (override any of them in the Django settings).
+
+- WEBHOOK_MAX_RETRIES: retries after the first attempt (connection errors and 5xx answers), default 8.
+- WEBHOOK_RETRY_BACKOFF: seconds before the first retry; each next one waits twice as long, default 30.
+- WEBHOOK_RETRY_BACKOFF_MAX: the longest wait between two attempts, in seconds, default 3600.
+- WEBHOOK_TIMEOUT: seconds to connect and to wait for each read of the answer, default 10.
+"""
+
+from django.conf import settings
+
+
+def max_retries() -> int:
+    return int(getattr(settings, "WEBHOOK_MAX_RETRIES", 8))
+
+
+def timeout() -> float:
+    return float(getattr(settings, "WEBHOOK_TIMEOUT", 10))
+
+
+def backoff(retries: int) -> float:
+    """Seconds to wait before retry number `retries + 1`: exponential, capped."""
+    base = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF", 30))
+    ceiling = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF_MAX", 3600))
+    return min(base * 2**retries, ceiling)

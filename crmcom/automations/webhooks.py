@@ -1,0 +1,111 @@
+"""One attempt of a webhook delivery: sign the body, POST it with the standard library, log the outcome.
+
+The Celery task (tasks.deliver_webhook) decides about retries from what `attempt_delivery` returns.
+"""
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from crmcom.automations import conf
+from crmcom.automations.models import DeliveryStatus, WebhookDelivery
+from crmcom.automations.services import record_attempt
+from crmcom.automations.signing import sign
+
+USER_AGENT = "CRM.COM-Webhooks/1.0"
+ERROR_BODY_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    response_status: int | None  # None: no HTTP answer (connection refused, timeout, reset…)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.response_status is not None and 200 <= self.response_status < 300
+
+    @property
+    def retryable(self) -> bool:
+        """Connection errors and server errors (5xx) may pass; any other answer (4xx, 3xx) is final."""
+        return self.response_status is None or self.response_status >= 500
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect answers the POST with its 3xx status (a final failure) instead of being followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirects)
+
+
+def envelope(delivery: WebhookDelivery) -> bytes:
+    """The POSTed body: the delivery's identity around the event's payload, as compact UTF-8 JSON."""
+    body = {
+        "id": delivery.pk,
+        "event": delivery.event,
+        "business": delivery.business_id,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def signed_headers(delivery: WebhookDelivery, body: bytes, *, timestamp: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-CRM-Event": delivery.event,
+        "X-CRM-Delivery": str(delivery.pk),
+        "X-CRM-Timestamp": str(timestamp),
+        "X-CRM-Signature": sign(delivery.endpoint.secret, timestamp, body),
+    }
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with OPENER.open(request, timeout=conf.timeout()) as response:
+            return Outcome(response.status)
+    except urllib.error.HTTPError as error:  # an answer, just not a 2xx one
+        detail = error.read(ERROR_BODY_CHARS).decode(errors="replace").strip()
+        return Outcome(error.code, f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else ""))
+    except urllib.error.URLError as error:
+        return Outcome(None, f"Connection failed: {error.reason}")
+    except (OSError, http.client.HTTPException) as error:  # timeouts, resets, malformed answers
+        return Outcome(None, f"Connection failed: {error!r}")
+
+
+def attempt_delivery(*, delivery_id: int, last_chance: bool) -> bool:
+    """Try the delivery once and log it. Returns True when it should be tried again later.
+
+    A delivery no longer pending (delivered, failed, gone) is left alone: a retry scheduled before an admin
+    retried it by hand does not send it twice.
+    """
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return False
+    if not delivery.endpoint.is_active:
+        record_attempt(
+            delivery_id=delivery_id,
+            status=DeliveryStatus.FAILED,
+            response_status=None,
+            error="Not sent: the endpoint is inactive.",
+            attempted=False,
+        )
+        return False
+    body = envelope(delivery)
+    outcome = post(delivery.endpoint.url, body, signed_headers(delivery, body, timestamp=int(time.time())))
+    if outcome.ok:
+        status = DeliveryStatus.DELIVERED
+    elif outcome.retryable and not last_chance:
+        status = DeliveryStatus.PENDING
+    else:
+        status = DeliveryStatus.FAILED
+    record_attempt(delivery_id=delivery_id, status=status, response_status=outcome.response_status, error=outcome.error)
+    return status == DeliveryStatus.PENDING

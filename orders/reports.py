@@ -1,0 +1,36 @@
+"""The orders reports' filters, shared by the API, the admin report screens and the orders dashboard.
+
+Each report reads orders scoped to the caller's business (crmcom.core.tenancy) and filtered here; the
+choices offered are the caller's business's rows only (stages through their queue).
+"""
+
+import django_filters
+
+from contacts.models import Contact, Organisation
+from crmcom.core.tenancy import scope_queryset
+from inventory.reports import scoped
+from orders.models import Order, OrderStatus, Queue, Stage
+
+
+def scoped_stages(request):
+    """Stages of the caller's business's queues (a stage belongs to its queue, not directly to a business)."""
+    if request is None:
+        return Stage.objects.none()
+    queues = scope_queryset(Queue.objects.all(), request.user)
+    return Stage.objects.filter(queue__in=queues).select_related("queue")
+
+
+class OrderReportFilter(django_filters.FilterSet):
+    placed_from = django_filters.DateFilter(field_name="placed_at", lookup_expr="date__gte", label="Placed from")
+    placed_to = django_filters.DateFilter(field_name="placed_at", lookup_expr="date__lte", label="Placed until")
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    queue = django_filters.ModelChoiceFilter(queryset=scoped(Queue))
+    stage = django_filters.ModelChoiceFilter(queryset=scoped_stages)
+    contact = django_filters.ModelChoiceFilter(queryset=scoped(Contact))
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="fulfilled_by", queryset=scoped(Organisation), label="Fulfilled by"
+    )
+
+    class Meta:
+        model = Order
+        fields = ["placed_from", "placed_to", "status", "queue", "stage", "contact", "organisation"]

@@ -1,0 +1,236 @@
+"""Placing orders from an estimate: one order per fulfilling organisation, paid as the estimate planned.
+
+Everything happens in one transaction under the estimate's row lock, so an estimate places orders once:
+a second attempt (or a concurrent one, which waits for the lock) finds it used and gets a 409, as does an
+expired one. Each order is numbered, created in its queue's first stage with the estimate's frozen items
+and charges, logged (stages.on_placed) and invoiced as its queue says (billing.on_order_placed).
+
+Payment, per order (the estimate's account credit and wallet funds are spread over the orders in turn):
+- account credit: nothing to move. Credit is a negative account balance; the order's invoices raise the
+  balance and the credit absorbs them there (the ledger does it, whenever the order is invoiced);
+- wallet funds and the rest: paid against the order's upfront invoice when its queue invoices upfront,
+  through finance's record_payment (wallet: the wallet's open balance is debited; card: the wallet's
+  primary card is charged through the payment gateway; the rest by wallet pays from the wallet too).
+  Cash and "on account" charge nothing now.
+- An order whose queue invoices later (milestones, PoNR, per delivery) has nothing to pay against yet:
+  its payments are taken against those invoices when they are issued; placement charges nothing.
+Card charges are the last writes of the transaction; if one fails, the charges already captured for the
+other orders of the same estimate are refunded before the error goes on.
+"""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Organisation
+from crmcom.automations.events import emit
+from crmcom.automations.models import Event
+from crmcom.automations.payloads import order_payload
+from crmcom.core.exceptions import StateConflict
+from crmcom.core.services import recorded_user
+from finance.models import DocumentKind, Invoice, InvoiceState, Product
+from finance.services.numbering import next_number
+from finance.services.payments import record_payment
+from inventory.models import Warehouse
+from orders.models import Estimate, Order, OrderInvoiceReason, OrderItem, PaymentMethodKind, Queue, Stage
+from orders.services import billing, stages
+from orders.services.estimates import gross_and_discounts
+from wallets.gateway import get_gateway
+from wallets.models import PaymentMethod as Card
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class _Share:
+    order: Order
+    credit: Decimal
+    wallet: Decimal
+    rest: Decimal
+
+
+def place_orders(*, business, estimation_id, payment_method: str, user=None) -> list[Order]:
+    """Place the order(s) of a valid estimate; 409 when it expired or was used, 400 for bad input."""
+    if payment_method not in PaymentMethodKind.values:
+        raise ValidationError({"payment_method": f"Choose one of {', '.join(PaymentMethodKind.values)}."})
+    key = _estimation_key(estimation_id)
+    with transaction.atomic():
+        estimate = (
+            Estimate.objects.select_for_update(of=("self",))
+            .select_related("contact__account")
+            .filter(business=business, estimation_id=key)
+            .first()
+        )
+        if estimate is None:
+            raise ValidationError({"estimation_id": "No such estimate (expired estimates are removed)."})
+        now = timezone.now()
+        if estimate.used_at is not None:
+            raise StateConflict("This estimate was used already: ask for a new estimate.")
+        if estimate.expires_at <= now:
+            raise StateConflict("This estimate has expired: ask for a new estimate.")
+        if estimate.preferred_fulfilment_at is not None and estimate.preferred_fulfilment_at < now:
+            raise ValidationError({"preferred_fulfilment_at": "The preferred fulfilment time has passed."})
+        if payment_method == PaymentMethodKind.CARD and estimate.amount_due > 0:
+            _primary_card(estimate.contact)
+        queue, first_stage = _default_queue(business)
+        warehouse = Warehouse.objects.filter(business=business, is_default=True).first()
+        if warehouse is None:
+            raise StateConflict("The business has no default warehouse to fulfil orders from.")
+        orders = [
+            _create_order(
+                estimate=estimate,
+                group=group,
+                queue=queue,
+                stage=first_stage,
+                warehouse=warehouse,
+                payment_method=payment_method,
+                user=user,
+            )
+            for group in estimate.groups
+        ]
+        for order in orders:
+            stages.on_placed(order=order, user=user)
+            billing.on_order_placed(order=order, user=user)
+        estimate.used_at = now
+        estimate.save(update_fields=["used_at"])
+        _pay(estimate=estimate, orders=orders, payment_method=payment_method, user=user)
+        for order in orders:
+            emit(Event.ORDER_NEW, business_id=business.pk, payload=placed_payload(order), contact=estimate.contact)
+    return orders
+
+
+def placed_payload(order: Order) -> dict:
+    """The automations' order payload, with who fulfils the order."""
+    payload = order_payload(order)
+    payload["order"]["fulfilled_by"] = order.fulfilled_by_id
+    return payload
+
+
+def _estimation_key(estimation_id) -> uuid.UUID:
+    try:
+        return estimation_id if isinstance(estimation_id, uuid.UUID) else uuid.UUID(str(estimation_id))
+    except (TypeError, ValueError):
+        raise ValidationError({"estimation_id": "Not an estimation id."}) from None
+
+
+def _default_queue(business) -> tuple[Queue, Stage]:
+    queue = Queue.objects.filter(business=business, is_default=True).first()
+    first = Stage.objects.filter(queue=queue).order_by("position").first() if queue else None
+    if first is None:
+        raise StateConflict("The business has no default queue with stages to place orders in.")
+    return queue, first
+
+
+def _primary_card(contact) -> Card:
+    card = Card.objects.filter(wallet__contact=contact, is_primary=True).first()
+    if card is None:
+        raise ValidationError({"payment_method": "The contact has no card on file."})
+    return card
+
+
+def _create_order(*, estimate, group, queue, stage, warehouse, payment_method, user) -> Order:
+    lines = [(line, False) for line in group["items"]] + [(line, True) for line in group["charges"]]
+    products = Product.objects.in_bulk([line["product"] for line, _ in lines])
+    total_before, discounts = gross_and_discounts([line for line, _ in lines])
+    order = Order.objects.create(
+        business_id=estimate.business_id,
+        number=next_number(business_id=estimate.business_id, kind=DocumentKind.ORDER),
+        contact=estimate.contact,
+        fulfilled_by=Organisation.objects.get(pk=group["fulfilled_by"], business_id=estimate.business_id),
+        queue=queue,
+        stage=stage,
+        estimate=estimate,
+        warehouse=warehouse,
+        supply_method=estimate.supply_method,
+        delivery_method=estimate.delivery_method,
+        address=estimate.address,
+        preferred_fulfilment_at=estimate.preferred_fulfilment_at,
+        payment_method=payment_method,
+        currency=estimate.currency,
+        total_before_discounts=total_before,
+        discounts=discounts,
+        net=Decimal(group["net"]),
+        tax=Decimal(group["tax"]),
+        total=Decimal(group["total"]),
+        created_by=recorded_user(user),
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            product=products[line["product"]],
+            description=line["description"],
+            is_charge=is_charge,
+            quantity=line["quantity"],
+            unit_price=Decimal(line["unit_price"]),
+            discount=Decimal(line["discount"]),
+            tax_rate=Decimal(line["tax_rate"]),
+            net=Decimal(line["net"]),
+            tax=Decimal(line["tax"]),
+            total=Decimal(line["total"]),
+        )
+        for line, is_charge in lines
+    )
+    return order
+
+
+def _shares(estimate: Estimate, orders: list[Order]) -> list[_Share]:
+    """The estimate's account credit, then its wallet funds, spread over the orders in turn."""
+    credit_left, wallet_left = estimate.account_credit, estimate.wallet_funds
+    shares = []
+    for order in orders:
+        credit = min(credit_left, order.total)
+        wallet = min(wallet_left, order.total - credit)
+        credit_left -= credit
+        wallet_left -= wallet
+        shares.append(_Share(order=order, credit=credit, wallet=wallet, rest=order.total - credit - wallet))
+    return shares
+
+
+def _upfront_invoice(order: Order) -> Invoice | None:
+    return (
+        Invoice.objects.filter(
+            order_link__order=order, order_link__reason=OrderInvoiceReason.UPFRONT, state=InvoiceState.ISSUED
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _pay(*, estimate: Estimate, orders: list[Order], payment_method: str, user) -> None:
+    card_payments = []
+    for index, share in enumerate(_shares(estimate, orders)):
+        invoice = _upfront_invoice(share.order)
+        if invoice is None:
+            continue
+        wallet = min(share.wallet, invoice.due)
+        if payment_method == PaymentMethodKind.WALLET:
+            wallet = min(share.wallet + share.rest, invoice.due)
+        if wallet > 0:
+            record_payment(invoice=invoice, amount=wallet, method="wallet", user=user)
+            invoice.refresh_from_db()
+        if payment_method == PaymentMethodKind.CARD and share.rest > 0 and invoice.due > 0:
+            card_payments.append((index, invoice, min(share.rest, invoice.due)))
+    captured = []
+    try:
+        for index, invoice, amount in card_payments:
+            captured.append(
+                record_payment(
+                    invoice=invoice,
+                    amount=amount,
+                    method="card",
+                    idempotency_key=f"order-{estimate.estimation_id}-{index}",
+                    user=user,
+                )
+            )
+    except Exception:
+        for payment in captured:
+            get_gateway().refund(
+                charge_id=payment.gateway_reference,
+                amount=payment.amount,
+                idempotency_key=f"{payment.gateway_reference}-undo",
+            )
+        raise
