@@ -33,7 +33,7 @@ from crmcom.automations.payloads import order_payload
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
 from finance.models import DocumentKind, Invoice, InvoiceState, Product
-from finance.services.numbering import next_number
+from finance.services.numbering import take_numbers
 from finance.services.payments import record_payment
 from inventory.models import Warehouse
 from orders.models import Estimate, Order, OrderInvoiceReason, OrderItem, PaymentMethodKind, Queue, Stage
@@ -58,6 +58,8 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
     if payment_method not in PaymentMethodKind.values:
         raise ValidationError({"payment_method": f"Choose one of {', '.join(PaymentMethodKind.values)}."})
     key = _estimation_key(estimation_id)
+    groups = Estimate.objects.filter(business=business, estimation_id=key).values_list("groups", flat=True).first()
+    numbers = take_numbers(business_id=business.pk, kind=DocumentKind.ORDER, count=len(groups or []))
     with transaction.atomic():
         estimate = (
             Estimate.objects.select_for_update(of=("self",))
@@ -84,13 +86,14 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
             _create_order(
                 estimate=estimate,
                 group=group,
+                number=number,
                 queue=queue,
                 stage=first_stage,
                 warehouse=warehouse,
                 payment_method=payment_method,
                 user=user,
             )
-            for group in estimate.groups
+            for group, number in zip(estimate.groups, numbers, strict=True)
         ]
         for order in orders:
             stages.on_placed(order=order, user=user)
@@ -132,13 +135,13 @@ def _primary_card(contact) -> Card:
     return card
 
 
-def _create_order(*, estimate, group, queue, stage, warehouse, payment_method, user) -> Order:
+def _create_order(*, estimate, group, number, queue, stage, warehouse, payment_method, user) -> Order:
     lines = [(line, False) for line in group["items"]] + [(line, True) for line in group["charges"]]
     products = Product.objects.in_bulk([line["product"] for line, _ in lines])
     total_before, discounts = gross_and_discounts([line for line, _ in lines])
     order = Order.objects.create(
         business_id=estimate.business_id,
-        number=next_number(business_id=estimate.business_id, kind=DocumentKind.ORDER),
+        number=number,
         contact=estimate.contact,
         fulfilled_by=Organisation.objects.get(pk=group["fulfilled_by"], business_id=estimate.business_id),
         queue=queue,

@@ -356,3 +356,17 @@ def test_estimating_and_placing_emit_their_events(business, monkeypatch):
         own_organisation(business).pk,
         merchant.pk,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_order_numbers_are_taken_before_the_placing_transaction_so_a_refusal_leaves_a_gap(business):
+    """Order numbers are identifiers, not fiscal documents: taking them in their own short transaction lets
+    concurrent placements queue for the sequence only briefly; a refused placement costs a number."""
+    estimate = make_estimate(business=business)
+    first = place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="cash")[0]
+    with pytest.raises(StateConflict, match="used already"):
+        place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="cash")
+    second = place_orders(
+        business=business, estimation_id=make_estimate(business=business).estimation_id, payment_method="cash"
+    )[0]
+    assert int(second.number.removeprefix("ORD-")) == int(first.number.removeprefix("ORD-")) + 2
