@@ -38,7 +38,7 @@ from inventory.services.posting import post_transaction
 from inventory.services.reservations import consume_reservation, release_reservation, reserve_stock
 from inventory.services.reservations import resize_reservation as resize
 from inventory.services.transactions import LineInput, create_transaction
-from orders.models import Delivery, DeliveryKind, DeliveryLine, Order, OrderItem
+from orders.models import ApprovalState, Delivery, DeliveryKind, DeliveryLine, Order, OrderApproval, OrderItem
 from orders.services import billing
 
 
@@ -409,7 +409,7 @@ def rehold(order: Order, delivery: Delivery) -> None:
 
 
 def cancel_order(*, order: Order, user=None) -> Order:
-    """Cancel an open order: reservations released.
+    """Cancel an open order: reservations released, a pending approval rejected.
 
     Before the PoNR its dispatched goods come back at no charge (units already invoiced stay with the
     contact until a credit note takes them back: out of scope here). At or after it, billing's
@@ -438,6 +438,12 @@ def cancel_order(*, order: Order, user=None) -> Order:
         locked.cancel()
         locked.cancelled_at = timezone.now()
         locked.save()
+        OrderApproval.objects.filter(order=locked, state=ApprovalState.PENDING).update(
+            state=ApprovalState.REJECTED,
+            decided_at=locked.cancelled_at,
+            decided_by=recorded_user(user),
+            note="The order was cancelled.",
+        )
         emit(Event.ORDER_CANCEL, business_id=locked.business_id, payload=order_payload(locked), contact=locked.contact)
     return locked
 

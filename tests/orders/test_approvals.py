@@ -10,6 +10,7 @@ from crmcom.core.exceptions import StateConflict
 from orders.models import ApprovalState, Order, OrderApproval, Stage, StageMove
 from orders.services.approvals import approve, reject
 from orders.services.stages import change_stage, move_stage
+from orders.services.stock import cancel_order
 from tests.factories import make_automation_rule
 from tests.orders.stage_support import stocked_order
 
@@ -134,3 +135,18 @@ def test_an_approval_request_rule_gates_every_move_of_the_business(business, oth
 
     assert not change_stage(order=order, stage=third).moved
     assert change_stage(order=theirs, stage=Stage.objects.get(queue=theirs.queue, position=3)).moved
+
+
+def test_cancelling_a_waiting_order_rejects_its_pending_approval(business, owner):
+    order, stages = gated_order(business)
+    approval = change_stage(order=order, stage=stages[3], user=owner).approval
+
+    cancel_order(order=order, user=owner)
+
+    approval.refresh_from_db()
+    assert (approval.state, approval.decided_by, approval.note) == (
+        ApprovalState.REJECTED,
+        owner,
+        "The order was cancelled.",
+    )
+    assert approval.decided_at == Order.objects.get(pk=order.pk).cancelled_at
