@@ -8,7 +8,7 @@ from crmcom.core.tenancy import scope_queryset
 from finance.models import Product
 from inventory.models import StockBalance, Warehouse
 from inventory.reports import stock_balance_totals
-from orders.models import Order
+from orders.models import Order, OrderStatus
 
 SCREENS = [
     ("Contacts", Contact, "admin:contacts_contact_changelist"),
@@ -32,7 +32,9 @@ class DashboardView(TemplateView):
         ]
         stock = stock_balance_totals(scope_queryset(StockBalance.objects.all(), user))
         tiles.append({"title": "Stock", "count": stock["available"], "url": reverse("inventory:stock-dashboard")})
-        open_orders = scope_queryset(Order.objects.filter(status__in=["new", "in_progress"]), user).count()
+        open_orders = scope_queryset(
+            Order.objects.filter(status__in=[OrderStatus.NEW, OrderStatus.IN_PROGRESS]), user
+        ).count()
         tiles.append({"title": "Orders", "count": open_orders, "url": reverse("orders:dashboard")})
         return {
             **super().get_context_data(**kwargs),

@@ -6,6 +6,14 @@ from inventory.models import ReservationState, StockReservation
 from inventory.services.balances import Deltas, apply_deltas
 
 
+def _lock_active(reservation: StockReservation) -> StockReservation:
+    """The reservation's row, locked; StateConflict (409) unless it is still ACTIVE."""
+    reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
+    if reservation.state != ReservationState.ACTIVE:
+        raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+    return reservation
+
+
 def reserve_stock(*, business, warehouse, product, quantity: int, reference: str = "") -> StockReservation:
     """Hold `quantity` for an order; never lets available go below zero (InsufficientStock, 409)."""
     if quantity is None or quantity <= 0:
@@ -24,9 +32,7 @@ def reserve_stock(*, business, warehouse, product, quantity: int, reference: str
 def release_reservation(*, reservation: StockReservation) -> StockReservation:
     """Give the held quantity back to available."""
     with transaction.atomic():
-        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
-        if reservation.state != ReservationState.ACTIVE:
-            raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+        reservation = _lock_active(reservation)
         deltas = Deltas()
         deltas.add(reservation.warehouse_id, reservation.product_id, reserved=-reservation.quantity)
         apply_deltas(business_id=reservation.business_id, deltas=deltas)
@@ -47,9 +53,7 @@ def consume_reservation(*, reservation: StockReservation, quantity: int) -> Stoc
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": "Consume a positive quantity."})
     with transaction.atomic():
-        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
-        if reservation.state != ReservationState.ACTIVE:
-            raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+        reservation = _lock_active(reservation)
         if quantity > reservation.quantity:
             raise StateConflict(f"Reservation #{reservation.pk} holds {reservation.quantity}, not {quantity}.")
         deltas = Deltas()
@@ -69,9 +73,7 @@ def resize_reservation(*, reservation: StockReservation, quantity: int) -> Stock
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": "Hold a positive quantity; release the reservation instead."})
     with transaction.atomic():
-        reservation = StockReservation.objects.select_for_update(no_key=True).get(pk=reservation.pk)
-        if reservation.state != ReservationState.ACTIVE:
-            raise StateConflict(f"Reservation #{reservation.pk} is {reservation.get_state_display().lower()} already.")
+        reservation = _lock_active(reservation)
         if quantity != reservation.quantity:
             deltas = Deltas()
             deltas.add(reservation.warehouse_id, reservation.product_id, reserved=quantity - reservation.quantity)

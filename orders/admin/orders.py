@@ -177,4 +177,4 @@ class OrderApprovalAdmin(AdminLogHistory, BusinessScopedAdmin):
             reject(approval, user=request.user)
             return f"{approval.order}: rejected, stays in “{approval.order.stage.name}”."
 
-        apply_to_each(self, request, queryset.select_related("order", "stage").order_by("pk"), decide)
+        apply_to_each(self, request, queryset.select_related("order__stage", "stage").order_by("pk"), decide)

@@ -33,9 +33,8 @@ class StageChange:
         return self.approval is None
 
 
-def lock_order(order: Order) -> Order:
-    """The order's row, locked for this transaction (no key lock: its items and logs may still be added)."""
-    return Order.objects.select_for_update(no_key=True, of=("self",)).select_related("stage").get(pk=order.pk)
+# The order's row, locked for this transaction (no key lock: its items and logs may still be added).
+lock_order = stock.lock_order
 
 
 def move_payload(order: Order, *, from_stage: Stage | None, to_stage: Stage) -> dict:

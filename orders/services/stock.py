@@ -39,6 +39,7 @@ from inventory.services.reservations import consume_reservation, release_reserva
 from inventory.services.reservations import resize_reservation as resize
 from inventory.services.transactions import LineInput, create_transaction
 from orders.models import ApprovalState, Delivery, DeliveryKind, DeliveryLine, Order, OrderApproval, OrderItem
+from orders.selectors.payloads import order_payload
 from orders.services import billing
 
 
@@ -468,10 +469,3 @@ def dispatched_goods(order: Order, items: list[OrderItem]) -> list[GoodsLine]:
         elif item.delivered - sold_units(item) > 0:
             lines.append(GoodsLine(item.product, item.delivered - sold_units(item)))
     return lines
-
-
-def order_payload(order: Order) -> dict:
-    """The event payload: the stage service's, which every order event shares."""
-    from orders.services.stages import order_payload as payload  # stages imports this module
-
-    return payload(order)

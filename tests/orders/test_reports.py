@@ -398,6 +398,7 @@ def test_the_dashboard_counts_orders_per_stage_and_status(staff_client, data, th
     names = stage_names(data["business"])
     chart = response.context["chart"]
     assert chart["labels"] == [names[position] for position in sorted(names)]
+    assert [dataset["key"] for dataset in chart["datasets"]] == list(OrderStatus.values)  # the loop below is not empty
     for dataset in chart["datasets"]:
         expected = [
             sum(1 for spec in ORDERS if spec[3] == position and spec[4] == dataset["key"]) for position in sorted(names)
