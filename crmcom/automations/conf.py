@@ -4,6 +4,9 @@
 - WEBHOOK_RETRY_BACKOFF: seconds before the first retry; each next one waits twice as long, default 30.
 - WEBHOOK_RETRY_BACKOFF_MAX: the longest wait between two attempts, in seconds, default 3600.
 - WEBHOOK_TIMEOUT: seconds to connect and to wait for each read of the answer, default 10.
+- WEBHOOK_ALLOW_PRIVATE_ADDRESSES: send to loopback and private networks too (tests, an intranet), default False.
+- WEBHOOK_RESEND_AFTER: minutes after which a delivery never attempted (its message lost, e.g. the broker was
+  down at the commit) is handed to Celery again by the beat job, default 10.
 """
 
 from django.conf import settings
@@ -22,3 +25,11 @@ def backoff(retries: int) -> float:
     base = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF", 30))
     ceiling = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF_MAX", 3600))
     return min(base * 2**retries, ceiling)
+
+
+def allow_private_addresses() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False))
+
+
+def resend_after_minutes() -> float:
+    return float(getattr(settings, "WEBHOOK_RESEND_AFTER", 10))

@@ -1,6 +1,7 @@
 """Writes of the automations app: endpoints, rules, and the webhook deliveries they queue."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from contacts.models import User
+from crmcom.automations import conf
+from crmcom.automations.addresses import literal_refusal
 from crmcom.automations.models import (
     Action,
     AutomationRule,
@@ -37,6 +40,9 @@ def enqueue_delivery(delivery_id: int) -> None:
 def validate_endpoint(endpoint: WebhookEndpoint) -> None:
     if endpoint.url and urlsplit(endpoint.url).scheme not in ("http", "https"):
         raise ValidationError({"url": "Webhooks are sent over http or https."})
+    refusal = literal_refusal(endpoint.url) if endpoint.url else None
+    if refusal:
+        raise ValidationError({"url": refusal})
 
 
 def save_endpoint(*, business, endpoint: WebhookEndpoint) -> WebhookEndpoint:
@@ -128,6 +134,24 @@ def retry_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         locked.save(update_fields=["status"])
         enqueue_delivery(locked.pk)
     return locked
+
+
+def resend_unsent_deliveries() -> int:
+    """Hand Celery again the pending deliveries never attempted for WEBHOOK_RESEND_AFTER minutes.
+
+    Their message was lost (the broker was down when the transaction committed, or it was purged). At least
+    once: a message that is only late may also arrive, so a receiver may see a delivery twice and tells the
+    copies apart by X-CRM-Delivery. Deliveries already attempted are in Celery's retry chain and left alone.
+    """
+    cutoff = timezone.now() - timedelta(minutes=conf.resend_after_minutes())
+    ids = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, attempts=0, created_at__lt=cutoff, endpoint__is_active=True
+        ).values_list("pk", flat=True)
+    )
+    for delivery_id in ids:
+        enqueue_delivery(delivery_id)
+    return len(ids)
 
 
 def record_attempt(

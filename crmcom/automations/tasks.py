@@ -1,9 +1,11 @@
 """Celery tasks of automations: webhook deliveries (retried with exponential back-off) and rule emails."""
 
 from celery import shared_task
+from django.db import transaction
 
 from crmcom.automations import conf
 from crmcom.automations.emails import send_rule_email
+from crmcom.automations.services import resend_unsent_deliveries
 from crmcom.automations.webhooks import attempt_delivery
 
 
@@ -24,3 +26,10 @@ def deliver_webhook(self, delivery_id: int):
 def send_automation_email(rule_id: int, event: str, payload: dict, contact_id: int | None = None) -> None:
     """The emails of one email or approval-request rule (retried when the mail server cannot be reached)."""
     send_rule_email(rule_id=rule_id, event=event, payload=payload, contact_id=contact_id)
+
+
+@shared_task
+def resend_unsent_webhooks() -> int:
+    """Every 10 minutes (beat): deliveries whose message was lost go to Celery again; returns how many."""
+    with transaction.atomic():  # enqueue_delivery sends on commit
+        return resend_unsent_deliveries()

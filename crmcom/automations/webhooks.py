@@ -11,12 +11,14 @@ import urllib.request
 from dataclasses import dataclass
 
 from crmcom.automations import conf
+from crmcom.automations.addresses import resolved_refusal
 from crmcom.automations.models import DeliveryStatus, WebhookDelivery
 from crmcom.automations.services import record_attempt
 from crmcom.automations.signing import sign
 
 USER_AGENT = "CRM.COM-Webhooks/1.0"
 ERROR_BODY_CHARS = 500
+RETRYABLE_4XX = (408, 429)
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,9 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
-        """Connection errors and server errors (5xx) may pass; any other answer (4xx, 3xx) is final."""
-        return self.response_status is None or self.response_status >= 500
+        """Connection errors, server errors (5xx), 408 and 429 (too many requests) may pass; any other answer
+        (4xx, 3xx) is final."""
+        return self.response_status is None or self.response_status >= 500 or self.response_status in RETRYABLE_4XX
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -97,6 +100,12 @@ def attempt_delivery(*, delivery_id: int, last_chance: bool) -> bool:
             response_status=None,
             error="Not sent: the endpoint is inactive.",
             attempted=False,
+        )
+        return False
+    refusal = resolved_refusal(delivery.endpoint.url)
+    if refusal:
+        record_attempt(
+            delivery_id=delivery_id, status=DeliveryStatus.FAILED, response_status=None, error=refusal, attempted=False
         )
         return False
     body = envelope(delivery)

@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.reconcile_stock",
         "schedule": crontab(hour=2, minute=30),
     },
+    "resend-unsent-webhooks": {
+        "task": "crmcom.automations.tasks.resend_unsent_webhooks",
+        "schedule": crontab(minute="*/10"),
+    },
     "delete-expired-order-estimates": {
         "task": "orders.tasks.delete_expired_order_estimates",
         "schedule": crontab(minute="*/10"),

@@ -49,3 +49,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECRET_KEY = "test-only-key"
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # the tests' receiver listens on 127.0.0.1

@@ -49,6 +49,8 @@ OPERATIONS = st.lists(
     max_size=6,
 )
 
+SHARD = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 
 class StockLedgerProperties(TestCase):
     @classmethod
@@ -64,9 +66,29 @@ class StockLedgerProperties(TestCase):
         ]
         cls.contact = make_contact(cls.business)
 
-    @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # 2,000 sequences in four tests of 500, so that the xdist workers share them (one test of 2,000 kept one
+    # worker busy for over two minutes while the other had finished).
+    @SHARD
     @given(OPERATIONS)
-    def test_every_sequence_reconciles(self, operations):
+    def test_sequences_reconcile_shard_1(self, operations):
+        self.check_sequence(operations)
+
+    @SHARD
+    @given(OPERATIONS)
+    def test_sequences_reconcile_shard_2(self, operations):
+        self.check_sequence(operations)
+
+    @SHARD
+    @given(OPERATIONS)
+    def test_sequences_reconcile_shard_3(self, operations):
+        self.check_sequence(operations)
+
+    @SHARD
+    @given(OPERATIONS)
+    def test_sequences_reconcile_shard_4(self, operations):
+        self.check_sequence(operations)
+
+    def check_sequence(self, operations):
         self.serial_counter = 0
         self.posted, self.reservations = [], []
         self.model = Counter()  # (warehouse_id, counter) → expected value for the non-traceable product
