@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from contacts.models import Contact
-from crmcom.core.tenancy import scope_queryset
+from crmcom.core.api.filters import scoped_choices
 from finance.models import Product
 from inventory.models import (
     Device,
@@ -61,26 +61,15 @@ def device_report(devices: QuerySet[Device]) -> QuerySet[Device]:
     ).order_by("serial_number", "pk")
 
 
-def scoped(model, **filters):
-    """Filter choices: the requesting user's business's rows only (none without a request)."""
-
-    def queryset(request):
-        if request is None:
-            return model.objects.none()
-        return scope_queryset(model.objects.filter(**filters), request.user)
-
-    return queryset
-
-
 class DeviceReportFilter(django_filters.FilterSet):
     serial_number = django_filters.CharFilter(lookup_expr="icontains", label="Serial number contains")
     state = django_filters.ChoiceFilter(choices=DeviceState.choices)
-    status = django_filters.ModelChoiceFilter(queryset=scoped(DeviceStatus))
-    product = django_filters.ModelChoiceFilter(queryset=scoped(Product, traceable=True))
-    warehouse = django_filters.ModelChoiceFilter(queryset=scoped(Warehouse))
-    location = django_filters.ModelChoiceFilter(queryset=scoped(Location))
+    status = django_filters.ModelChoiceFilter(queryset=scoped_choices(DeviceStatus))
+    product = django_filters.ModelChoiceFilter(queryset=scoped_choices(Product, traceable=True))
+    warehouse = django_filters.ModelChoiceFilter(queryset=scoped_choices(Warehouse))
+    location = django_filters.ModelChoiceFilter(queryset=scoped_choices(Location))
     owner_type = django_filters.ChoiceFilter(choices=OwnerType.choices)
-    owner_contact = django_filters.ModelChoiceFilter(queryset=scoped(Contact))
+    owner_contact = django_filters.ModelChoiceFilter(queryset=scoped_choices(Contact))
 
     class Meta:
         model = Device
@@ -90,8 +79,8 @@ class DeviceReportFilter(django_filters.FilterSet):
 class StockBalanceReportFilter(django_filters.FilterSet):
     """Filters the balance rows before they are summed per product: `kind` is the warehouse's kind."""
 
-    product = django_filters.ModelChoiceFilter(queryset=scoped(Product, stockable=True))
-    warehouse = django_filters.ModelChoiceFilter(queryset=scoped(Warehouse))
+    product = django_filters.ModelChoiceFilter(queryset=scoped_choices(Product, stockable=True))
+    warehouse = django_filters.ModelChoiceFilter(queryset=scoped_choices(Warehouse))
     kind = django_filters.ChoiceFilter(
         field_name="warehouse__kind", choices=WarehouseKind.choices, label="Warehouse kind"
     )

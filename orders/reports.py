@@ -7,8 +7,8 @@ choices offered are the caller's business's rows only (stages through their queu
 import django_filters
 
 from contacts.models import Contact, Organisation
+from crmcom.core.api.filters import scoped_choices
 from crmcom.core.tenancy import scope_queryset
-from inventory.reports import scoped
 from orders.models import Order, OrderStatus, Queue, Stage
 
 
@@ -24,11 +24,11 @@ class OrderReportFilter(django_filters.FilterSet):
     placed_from = django_filters.DateFilter(field_name="placed_at", lookup_expr="date__gte", label="Placed from")
     placed_to = django_filters.DateFilter(field_name="placed_at", lookup_expr="date__lte", label="Placed until")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
-    queue = django_filters.ModelChoiceFilter(queryset=scoped(Queue))
+    queue = django_filters.ModelChoiceFilter(queryset=scoped_choices(Queue))
     stage = django_filters.ModelChoiceFilter(queryset=scoped_stages)
-    contact = django_filters.ModelChoiceFilter(queryset=scoped(Contact))
+    contact = django_filters.ModelChoiceFilter(queryset=scoped_choices(Contact))
     organisation = django_filters.ModelChoiceFilter(
-        field_name="fulfilled_by", queryset=scoped(Organisation), label="Fulfilled by"
+        field_name="fulfilled_by", queryset=scoped_choices(Organisation), label="Fulfilled by"
     )
 
     class Meta:

@@ -1,21 +1,10 @@
-"""Report endpoints: `GET /api/v1/reports/devices/` and `/reports/stock-balances/`, paginated JSON or files.
+"""Report endpoints: `GET /api/v1/reports/devices/` and `/reports/stock-balances/`, paginated JSON or files."""
 
-`?format=csv|xlsx` answers the whole filtered report as a download instead of a page; the admin report
-screens link here for their exports, so there is one export path.
-"""
-
-from itertools import islice
-
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
-from rest_framework.renderers import JSONRenderer
 
-from crmcom.core.api.exports import EXPORT_FORMATS, export_response
+from crmcom.core.api.reports import FORMAT_PARAMETER, ReportView
 from crmcom.core.api.serializers import BusinessScopedModelSerializer
-from crmcom.core.api.views import BusinessScopedMixin
 from inventory.models import Device, OwnerType, StockBalance
 from inventory.reports import (
     BALANCE_COUNTERS,
@@ -24,8 +13,6 @@ from inventory.reports import (
     device_report,
     stock_balance_report,
 )
-
-EXPORT_CHUNK = 2000
 
 
 class DeviceReportSerializer(BusinessScopedModelSerializer):
@@ -100,48 +87,6 @@ STOCK_BALANCE_COLUMNS = {
     "product_name": "Product",
     **{name: name.replace("_", " ").capitalize() for name in BALANCE_COUNTERS},
 }
-
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=list(EXPORT_FORMATS),
-    description="Download the whole filtered report as a CSV or XLSX file instead of a JSON page.",
-)
-
-
-class ReportView(BusinessScopedMixin, ListAPIView):
-    """A paginated, filtered report of the caller's business; `?format=csv|xlsx` downloads all of it."""
-
-    filter_backends = [DjangoFilterBackend]
-    export_columns: dict[str, str]
-    export_filename: str
-
-    def report(self, queryset):
-        """The report's rows from the filtered, scoped queryset."""
-        raise NotImplementedError
-
-    def filter_queryset(self, queryset):
-        return self.report(super().filter_queryset(queryset))
-
-    def perform_content_negotiation(self, request, force=False):
-        # The file is built by list(); anything else (a bad filter's 400) still answers JSON.
-        if request.query_params.get("format") in EXPORT_FORMATS:
-            return JSONRenderer(), JSONRenderer.media_type
-        return super().perform_content_negotiation(request, force)
-
-    def list(self, request, *args, **kwargs):
-        fmt = request.query_params.get("format")
-        if fmt not in EXPORT_FORMATS:
-            return super().list(request, *args, **kwargs)
-        rows = self.filter_queryset(self.get_queryset()).iterator(chunk_size=EXPORT_CHUNK)
-        return export_response(
-            self.serialized(rows), columns=self.export_columns, fmt=fmt, filename=self.export_filename
-        )
-
-    def serialized(self, rows):
-        """Rows serialized a chunk at a time (one serializer per chunk, not per row)."""
-        while chunk := list(islice(rows, EXPORT_CHUNK)):
-            yield from self.get_serializer(chunk, many=True).data
 
 
 @extend_schema(parameters=[FORMAT_PARAMETER])

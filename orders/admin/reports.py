@@ -1,9 +1,9 @@
-"""Admin report screens of orders: the inventory report screen (filters, a page, CSV/XLSX links to the API)
-over the orders reports, with their own breadcrumbs."""
+"""Admin report screens of orders: the shared report screen (filters, a page, CSV/XLSX links to the API) over
+the orders reports, under the orders dashboard."""
 
 from functools import partial
 
-from inventory.admin.reports import ReportScreen
+from crmcom.core.admin_reports import ReportScreen
 from orders.api.reports import (
     CONTACTS_COLUMNS,
     DETAILS_COLUMNS,
@@ -19,7 +19,8 @@ from orders.selectors.reports import contacts_orders, order_details, orders_summ
 
 
 class OrderReportScreen(ReportScreen):
-    template_name = "orders/report.html"
+    dashboard_url_name = "orders:dashboard"
+    dashboard_title = "Orders dashboard"
     model = Order
     permission = "orders.view_order"
     filterset_class = OrderReportFilter

@@ -1,15 +1,15 @@
 """Orders report endpoints: `GET /api/v1/reports/orders-summary/`, `/order-details/`, `/contacts-orders/`.
 
-Paginated JSON, or the whole filtered report as a file with `?format=csv|xlsx`: the inventory reports'
-view (inventory.api.reports.ReportView) over orders filtered by orders.reports.OrderReportFilter.
+Paginated JSON, or the whole filtered report as a file with `?format=csv|xlsx`: the shared report
+view (crmcom.core.api.reports.ReportView) over orders filtered by orders.reports.OrderReportFilter.
 """
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from crmcom.core.api.reports import FORMAT_PARAMETER, ReportView
 from finance.api.document_serializers import show_money
-from inventory.api.reports import FORMAT_PARAMETER, ReportView
 from orders.models import Order
 from orders.reports import OrderReportFilter
 from orders.selectors.reports import contacts_orders, order_details, orders_summary

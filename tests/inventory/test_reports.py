@@ -267,6 +267,7 @@ def test_admin_device_report_screen_filters_and_links_its_exports(staff_client, 
     assert [cells[0][0] for cells in response.context["table"]] == ["B1"]
     assert "Shelf A" in page and not re.search(r"\bT1\b", page)  # \b: a CSRF token may contain "T1"
     assert 'href="/api/v1/reports/devices/?state=blocked&amp;format=xlsx"' in page
+    assert '<a href="/inventory/dashboard/">Stock dashboard</a>' in page  # the breadcrumb back
 
 
 def test_admin_stock_balance_screen_totals_the_filtered_balances(staff_client, stocked, theirs):

@@ -384,6 +384,7 @@ def test_admin_report_screens_show_the_business_rows_and_link_the_exports(staff_
         CONTACTS: len({spec[0] for spec in in_progress}),
     }[api_path]
     assert len(response.context["table"]) == expected_rows
+    assert '<a href="/orders/dashboard/">Orders dashboard</a>' in page  # the breadcrumb back
 
 
 def test_admin_report_screens_are_staff_only(client):

@@ -10,8 +10,15 @@ from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from crmcom.core.tenancy import is_tenant_model, scope_queryset
 
 
-def scoped_choices(model):
-    return lambda request: scope_queryset(model._default_manager.all(), request.user)
+def scoped_choices(model, **filters):
+    """Filter choices: the requesting user's business's rows of `model` (none without a request)."""
+
+    def queryset(request):
+        if request is None:
+            return model._default_manager.none()
+        return scope_queryset(model._default_manager.filter(**filters), request.user)
+
+    return queryset
 
 
 class BusinessScopedFilterSet(FilterSet):
