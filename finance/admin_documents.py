@@ -3,14 +3,23 @@ ledger entries (read-only: they are written only by the services)."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
-from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each
-from crmcom.core.formsets import forms_for_service
-from finance.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceState, LedgerEntry
-from finance.services.invoices import InvoiceLineInput, cancel_invoice, issue_invoice, save_draft_invoice
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each, error_text
+from crmcom.core.exceptions import StateConflict
+from crmcom.core.formsets import forms_for_service, kept_forms
+from finance.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceState, LedgerEntry, LineStock
+from finance.services.invoices import (
+    InvoiceLineInput,
+    cancel_invoice,
+    draft_lines,
+    issue_invoice,
+    save_draft_invoice,
+)
 
 HEADER_FIELDS = ("contact", "currency", "warehouse")
 RECORD_FIELDS = (
@@ -37,13 +46,29 @@ def is_draft(invoice) -> bool:
 class InvoiceLineForm(forms.ModelForm):
     class Meta:
         model = InvoiceLine
-        fields = ("product", "description", "quantity", "unit_price", "discount", "serial_numbers")
+        fields = ("product", "description", "quantity", "unit_price", "discount", "serial_numbers", "stock")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit_price"].required = False
         self.fields["unit_price"].help_text = "Empty: the catalogue price in the invoice's currency."
         self.fields["serial_numbers"].help_text = 'Traceable goods: ["SN-1", "SN-2"].'
+        self.fields["stock"].required = False  # empty: stocked out on issue
+
+
+class InvoiceLinesFormSet(BaseInlineFormSet):
+    """Asks the draft service what it would save, so its refusal (a currency the account is not kept in, a
+    line it cannot price) is shown on the form and nothing is written; save_related then saves it."""
+
+    def clean(self):
+        super().clean()
+        invoice = self.instance
+        if any(self.errors) or invoice.contact_id is None:
+            return  # the forms show their own errors first
+        try:
+            draft_lines(invoice=invoice, lines=[line_input(form) for form in kept_forms(self)])
+        except (ValidationError, StateConflict) as error:
+            raise ValidationError(error_text(error)) from error
 
 
 class InvoiceLineInline(ScopedTabularInline):
@@ -51,6 +76,7 @@ class InvoiceLineInline(ScopedTabularInline):
 
     model = InvoiceLine
     form = InvoiceLineForm
+    formset = InvoiceLinesFormSet
     readonly_fields = ("tax_rate", "net", "tax", "total", "credited_quantity")
 
     def has_add_permission(self, request, obj=None):
@@ -72,6 +98,7 @@ def line_input(form) -> InvoiceLineInput:
         discount=data.get("discount") or 0,
         serial_numbers=data.get("serial_numbers") or [],
         description=data.get("description") or "",
+        stock=data.get("stock") or LineStock.AUTO,
     )
 
 
@@ -140,7 +167,7 @@ class InvoiceAdmin(BusinessScopedAdmin):
 
 class CreditNoteLineInline(ReadOnlyAdminMixin, ScopedTabularInline):
     model = CreditNoteLine
-    fields = ("invoice_line", "quantity", "serial_numbers", "net", "tax", "total")
+    fields = ("invoice_line", "quantity", "serial_numbers", "restock", "net", "tax", "total")
     readonly_fields = fields
 
 

@@ -49,6 +49,7 @@ class InvoiceLineSerializer(BusinessScopedSerializerMixin, serializers.ModelSeri
             "tax",
             "total",
             "serial_numbers",
+            "stock",
             "credited_quantity",
         ]
         read_only_fields = ["tax_rate", "net", "tax", "total", "credited_quantity"]
@@ -115,10 +116,15 @@ class CreditNoteLineSerializer(BusinessScopedSerializerMixin, serializers.ModelS
         queryset=Product.objects.all(), required=False, help_text="Or name the product: its invoice line is found."
     )
     serial_numbers = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    restock = serializers.BooleanField(
+        default=True,
+        help_text="Default true: the goods come back into stock (traceable ones by serial number). False credits "
+        "the money only (goods that never left): a quantity, no serial numbers.",
+    )
 
     class Meta:
         model = CreditNoteLine
-        fields = ["id", "invoice_line", "product", "quantity", "serial_numbers", "net", "tax", "total"]
+        fields = ["id", "invoice_line", "product", "quantity", "serial_numbers", "restock", "net", "tax", "total"]
         read_only_fields = ["net", "tax", "total"]
 
     def to_representation(self, instance):
@@ -128,7 +134,7 @@ class CreditNoteLineSerializer(BusinessScopedSerializerMixin, serializers.ModelS
 
 
 class CreditNoteSerializer(BusinessScopedModelSerializer):
-    """Credits part of one issued invoice; returned goods are stocked back in."""
+    """Credits part of one issued invoice; returned goods are stocked back in (lines with `restock`)."""
 
     lines = CreditNoteLineSerializer(many=True)
 

@@ -106,6 +106,14 @@ class DocumentLine(models.Model):
         abstract = True
 
 
+class LineStock(models.TextChoices):
+    """How issuing moves a stockable line's goods; kept on the line, so a draft issued later applies it too."""
+
+    AUTO = "auto", "Stocked out on issue"  # a `sale`; devices already dispatched as a `sale_of_dispatched`
+    NONE = "none", "None (billed before delivery)"  # the delivery stocks them out as a `sale` later
+    DISPATCHED = "dispatched", "Dispatched (delivered before billing)"  # `sale_of_dispatched`
+
+
 class InvoiceLine(DocumentLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey("finance.Product", on_delete=models.PROTECT, related_name="+")
@@ -114,11 +122,18 @@ class InvoiceLine(DocumentLine):
     discount = MoneyField(default=ZERO, help_text="An amount off the line's price before tax.")
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     credited_quantity = models.PositiveIntegerField(default=0)
+    stock = models.CharField(
+        max_length=10,
+        choices=LineStock.choices,
+        default=LineStock.AUTO,
+        help_text="Stockable goods: how issuing moves them. A traceable line billed before delivery names no serials.",
+    )
 
     class Meta:
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="invoice_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(stock__in=LineStock.values), name="invoice_line_stock_valid"),
             models.CheckConstraint(condition=Q(unit_price__gte=0) & Q(discount__gte=0), name="invoice_line_prices"),
             models.CheckConstraint(
                 condition=Q(credited_quantity__lte=F("quantity")), name="invoice_line_never_credited_beyond"
@@ -130,7 +145,8 @@ class InvoiceLine(DocumentLine):
 
 
 class CreditNote(TenantModel):
-    """Adjusts one invoice: returned goods come back into stock, services and expenses adjust the ledger only."""
+    """Adjusts one invoice: returned goods come back into stock (lines with `restock`), the rest adjusts the
+    ledger only. Worth nothing only when it takes back goods billed at nothing."""
 
     number = models.CharField(max_length=30)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
@@ -150,7 +166,7 @@ class CreditNote(TenantModel):
         ordering = ["-issued_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["business", "number"], name="credit_note_number_unique_per_business"),
-            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="credit_note_total_non_negative"),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +176,11 @@ class CreditNote(TenantModel):
 class CreditNoteLine(DocumentLine):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credit_lines")
+    restock = models.BooleanField(
+        default=True,
+        help_text="The goods came back into stock (a STOCK_IN return); false: the money only (goods that never "
+        "left, services, expenses).",
+    )
 
     class Meta:
         ordering = ["pk"]

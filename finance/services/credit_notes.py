@@ -1,4 +1,14 @@
-"""Credit notes against one issued invoice: never more than is left to credit, returned goods stocked back in."""
+"""Credit notes against one issued invoice: never more than is left to credit, returned goods stocked back in.
+
+Each line chooses whether goods come back (`restock`, the default): a restocked stockable line posts a STOCK_IN
+`return` (devices used, owned by the business again); one that is not credits the money only (goods that
+never left, e.g. the undelivered units of an invoice billed before delivery). Services and expenses credit the
+money only whatever the choice (their lines store `restock` false).
+
+Which devices a restocked traceable line takes back: those the invoice line names, or, when the line named
+none (it was billed before delivery, the delivery sold the devices), devices of its product that are sold and
+owned by the invoice's contact.
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,8 +22,9 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from finance.models import CreditNote, CreditNoteLine, DocumentKind, Invoice, InvoiceLine, InvoiceState, Product
 from finance.services.ledger import lock_account, post_entry
+from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
-from inventory.models import LinePurpose, TransactionKind, WarehouseTransaction
+from inventory.models import Device, DeviceState, LinePurpose, OwnerType, TransactionKind, WarehouseTransaction
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
 
@@ -22,12 +33,17 @@ ZERO = Decimal("0")
 
 @dataclass
 class CreditLineInput:
-    """One credited line: name the invoice line, or the product (the invoice's line of it is found)."""
+    """One credited line: name the invoice line, or the product (the invoice's line of it is found).
+
+    Goods come back into stock (`restock`), traceable ones named by serial number; `restock=False` credits the
+    money only and takes a quantity, no serial numbers.
+    """
 
     quantity: int
     invoice_line: InvoiceLine | None = None
     product: Product | None = None
     serial_numbers: list[str] = field(default_factory=list)
+    restock: bool = True
 
 
 @dataclass
@@ -44,17 +60,20 @@ def issue_credit_note(*, invoice: Invoice, lines: list[CreditLineInput], reason:
     """Credit part of an issued invoice in one transaction: numbered, posted (−total), goods stocked back in.
 
     Amounts are pro rata of the invoice line, taken cumulatively (rounded half-up), so crediting a line in
-    several notes adds up to exactly the line's amounts and never beyond.
+    several notes adds up to exactly the line's amounts and never beyond. A note worth nothing is refused
+    unless it takes goods back (goods billed at nothing).
+
+    Lock order, as when issuing: the invoice, then stock (the named devices, then balances), then the account,
+    then the number sequence.
     """
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(no_key=True, of=("self",)).select_related("warehouse").get(pk=invoice.pk)
-        )
+        invoice = lock_invoice(invoice.pk)
         if invoice.state != InvoiceState.ISSUED:
             raise StateConflict(f"Invoice {invoice} is {invoice.state}: only issued invoices are credited.")
         invoice_lines = list(invoice.lines.select_related("product"))
         credited = credited_so_far(invoice_lines)
-        rows = plan_lines(invoice, invoice_lines, lines, credited)
+        sold = sold_to_contact(invoice, [serial for line in lines for serial in line.serial_numbers or []])
+        rows = plan_lines(invoice, invoice_lines, lines, credited, sold)
         note = CreditNote(
             business_id=invoice.business_id,
             invoice=invoice,
@@ -66,19 +85,20 @@ def issue_credit_note(*, invoice: Invoice, lines: list[CreditLineInput], reason:
             created_by=user,
         )
         note.total = note.net_total + note.tax_total
-        if note.total <= 0:
-            raise ValidationError({"lines": ["Nothing to credit: these lines are worth nothing."]})
         stock_transaction = stock_back_in(invoice, rows, user)
+        if note.total <= 0 and stock_transaction is None:
+            raise ValidationError({"lines": ["Nothing to credit: these lines are worth nothing."]})
         account = lock_account(invoice.account)
         note.number = next_number(business_id=invoice.business_id, kind=DocumentKind.CREDIT_NOTE)
-        post_entry(
-            account=account,
-            kind=DocumentKind.CREDIT_NOTE,
-            number=note.number,
-            amount=-note.total,
-            currency=note.currency,
-            description=f"Credit note {note.number} for invoice {invoice.number}",
-        )
+        if note.total:
+            post_entry(
+                account=account,
+                kind=DocumentKind.CREDIT_NOTE,
+                number=note.number,
+                amount=-note.total,
+                currency=note.currency,
+                description=f"Credit note {note.number} for invoice {invoice.number}",
+            )
         if stock_transaction is not None:
             WarehouseTransaction.objects.filter(pk=stock_transaction.pk).update(reference=note.number)
         note.stock_transaction, note.issued_at = stock_transaction, timezone.now()
@@ -109,7 +129,27 @@ def credited_so_far(invoice_lines: list[InvoiceLine]) -> dict[int, Credited]:
     return credited
 
 
-def plan_lines(invoice, invoice_lines, lines: list[CreditLineInput], credited: dict[int, Credited]):
+def sold_to_contact(invoice: Invoice, serials: list[str]) -> dict[str, int]:
+    """Of the named devices (locked here in primary-key order, before the posting locks them again), those sold
+    and owned by the invoice's contact: serial number → product."""
+    named = sorted({serial.strip() for serial in serials if serial and serial.strip()})
+    if not named:
+        return {}
+    devices = (
+        Device.objects.filter(business_id=invoice.business_id, serial_number__in=named)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+    )
+    return {
+        device.serial_number: device.product_id
+        for device in devices
+        if device.state == DeviceState.SOLD
+        and device.owner_type == OwnerType.CONTACT
+        and device.owner_contact_id == invoice.contact_id
+    }
+
+
+def plan_lines(invoice, invoice_lines, lines: list[CreditLineInput], credited: dict[int, Credited], sold):
     if not lines:
         raise ValidationError({"lines": ["A credit note needs at least one line."]})
     messages: list[str] = []
@@ -117,8 +157,8 @@ def plan_lines(invoice, invoice_lines, lines: list[CreditLineInput], credited: d
     for position, line in enumerate(lines, start=1):
         serials = [serial.strip() for serial in line.serial_numbers or [] if serial and serial.strip()]
         try:
-            target = find_invoice_line(invoice_lines, line, serials, credited)
-            rows.append(credit_line(invoice, target, line.quantity, serials, credited[target.pk]))
+            target = find_invoice_line(invoice, invoice_lines, line, serials, credited, sold)
+            rows.append(credit_line(invoice, target, line, serials, credited[target.pk]))
         except ValidationError as error:
             messages.extend(f"#{position}: {message}" for message in error.messages)
     if messages:
@@ -126,9 +166,16 @@ def plan_lines(invoice, invoice_lines, lines: list[CreditLineInput], credited: d
     return rows
 
 
-def find_invoice_line(invoice_lines, line: CreditLineInput, serials: list[str], credited) -> InvoiceLine:
+def find_invoice_line(invoice, invoice_lines, line: CreditLineInput, serials: list[str], credited, sold):
+    """The invoice line credited: the one named, or the product's with enough left to credit.
+
+    Serial numbers pick the line that names them, else a traceable line that named none (billed before
+    delivery) when they are devices of its product sold to the invoice's contact.
+    """
     if line.quantity is None or line.quantity <= 0:
         raise ValidationError("the quantity must be positive.")
+    if serials and not line.restock:
+        raise ValidationError("restock is false: the money only is credited, name no serial numbers.")
     if line.invoice_line is not None:
         matches = [il for il in invoice_lines if il.pk == line.invoice_line.pk]
     elif line.product is not None:
@@ -136,7 +183,15 @@ def find_invoice_line(invoice_lines, line: CreditLineInput, serials: list[str], 
     else:
         raise ValidationError("name the invoice line or the product credited.")
     if serials:
-        matches = [il for il in matches if set(serials) <= set(il.serial_numbers)]
+        unnamed = [il for il in matches if il.product.traceable and not il.serial_numbers]
+        named = [il for il in matches if set(serials) <= set(il.serial_numbers)]
+        matches = named or [il for il in unnamed if all(sold.get(serial) == il.product_id for serial in serials)]
+        if unnamed and not matches:
+            others = sorted(serial for serial in serials if sold.get(serial) != unnamed[0].product_id)
+            raise ValidationError(
+                f"not on this invoice, nor devices of {unnamed[0].product.sku} sold to {invoice.contact}: "
+                f"{', '.join(others)}."
+            )
     if not matches:
         raise ValidationError("not on this invoice.")
     left = [il for il in matches if il.quantity - credited[il.pk].quantity >= line.quantity]
@@ -146,11 +201,15 @@ def find_invoice_line(invoice_lines, line: CreditLineInput, serials: list[str], 
     return left[0]
 
 
-def credit_line(invoice, target: InvoiceLine, quantity: int, serials: list[str], done: Credited) -> CreditNoteLine:
+def credit_line(invoice, target: InvoiceLine, line: CreditLineInput, serials: list[str], done: Credited):
     """The credited share of `target`, cumulatively pro rata; `done` is updated for the lines that follow."""
-    if target.product.traceable:
+    quantity, restock = line.quantity, line.restock and target.product.stockable
+    if target.product.traceable and restock:
         if len(serials) != quantity:
-            raise ValidationError(f"{target.product.sku} is traceable: name {quantity} serial numbers returned.")
+            raise ValidationError(
+                f"{target.product.sku} is traceable: name {quantity} serial numbers returned "
+                "(or credit the money only, without restock)."
+            )
         again = sorted(done.serials.intersection(serials))
         if again or len(set(serials)) != len(serials):
             raise ValidationError(f"serial numbers already credited: {', '.join(again) or ', '.join(serials)}.")
@@ -162,16 +221,22 @@ def credit_line(invoice, target: InvoiceLine, quantity: int, serials: list[str],
     done.quantity, done.net, done.tax = after, done.net + net, done.tax + tax
     done.serials.update(serials)
     return CreditNoteLine(
-        invoice_line=target, quantity=quantity, serial_numbers=serials, net=net, tax=tax, total=net + tax
+        invoice_line=target,
+        quantity=quantity,
+        serial_numbers=serials,
+        restock=restock,
+        net=net,
+        tax=tax,
+        total=net + tax,
     )
 
 
 def stock_back_in(invoice: Invoice, rows: list[CreditNoteLine], user) -> WarehouseTransaction | None:
-    """Returned stockable goods: one posted STOCK_IN `return` into the invoice's warehouse (devices become used)."""
+    """Restocked goods: one posted STOCK_IN `return` into the invoice's warehouse (devices become used)."""
     inputs = [
         LineInput(product=row.invoice_line.product, quantity=row.quantity, serial_numbers=row.serial_numbers)
         for row in rows
-        if row.invoice_line.product.stockable
+        if row.restock
     ]
     if not inputs:
         return None

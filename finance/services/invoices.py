@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from crmcom.core.exceptions import StateConflict
-from finance.models import DocumentKind, Invoice, InvoiceLine, InvoiceState, Product
+from finance.models import DocumentKind, Invoice, InvoiceLine, InvoiceState, LineStock, Product
 from finance.services.ledger import lock_account, post_entry
+from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
 from finance.services.pricing import catalogue_price, line_amounts
 from inventory.exceptions import IllegalTransition
@@ -19,12 +20,6 @@ from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
 
 ZERO = Decimal("0")
-
-# How issuing moves a stockable line's goods (not stored: it applies when the invoice is issued at creation).
-STOCK_AUTO = "auto"  # out of the warehouse as a `sale`; devices already dispatched as a `sale_of_dispatched`
-STOCK_NONE = "none"  # billed before delivery: nothing moves now; the delivery stocks them out as a `sale`
-STOCK_DISPATCHED = "dispatched"  # delivered before billing: `sale_of_dispatched` (quantities and devices)
-STOCK_MODES = (STOCK_AUTO, STOCK_NONE, STOCK_DISPATCHED)
 
 
 @dataclass
@@ -36,7 +31,7 @@ class InvoiceLineInput:
     serial_numbers: list[str] = field(default_factory=list)
     description: str = ""
     tax_rate: Decimal | None = None  # None: the product's (an order bills at the rate it was priced at)
-    stock: str = STOCK_AUTO  # STOCK_NONE lets a traceable line name no serial numbers (the delivery names them)
+    stock: str = LineStock.AUTO  # NONE lets a traceable line name no serial numbers (the delivery names them)
 
 
 def create_invoice(
@@ -51,11 +46,9 @@ def create_invoice(
 ) -> Invoice:
     """A DRAFT invoice in the contact's account currency (another currency is refused).
 
-    With `issue`, it is issued in the same transaction: a refusal leaves no draft behind. Lines whose `stock`
-    is not STOCK_AUTO need `issue` (the choice is not stored on a draft).
+    With `issue`, it is issued in the same transaction: a refusal leaves no draft behind. Each line keeps its
+    `stock` choice, which applies when the invoice is issued, now or later.
     """
-    if not issue and any(line.stock != STOCK_AUTO for line in lines):
-        raise ValueError("Stock choices other than STOCK_AUTO apply only to an invoice issued at creation.")
     if contact.business_id != business.pk:
         raise ValidationError({"contact": "Unknown for this business."})
     invoice = Invoice(
@@ -70,17 +63,12 @@ def create_invoice(
         invoice = save_draft_invoice(invoice=invoice, lines=lines)
         if not issue:
             return invoice
-        return issue_invoice(invoice=invoice, user=user, line_stock=[line.stock for line in lines])
+        return issue_invoice(invoice=invoice, user=user)
 
 
 def save_draft_invoice(*, invoice: Invoice, lines: list[InvoiceLineInput]) -> Invoice:
     """Save a draft's header and replace its lines, amounts recomputed; used by the API and the admin."""
-    if invoice.pk is not None and Invoice.objects.filter(pk=invoice.pk).exclude(state=InvoiceState.DRAFT).exists():
-        raise StateConflict(f"Invoice {invoice} is {invoice.state}: its lines cannot change.")
-    invoice.account = invoice.contact.account
-    invoice.currency = (invoice.currency or invoice.account.currency).strip().upper()
-    validate_header(invoice)
-    rows = build_lines(invoice, lines)
+    rows = draft_lines(invoice=invoice, lines=lines)
     invoice.net_total = sum((row.net for row in rows), ZERO)
     invoice.tax_total = sum((row.tax for row in rows), ZERO)
     invoice.total = invoice.net_total + invoice.tax_total
@@ -91,6 +79,19 @@ def save_draft_invoice(*, invoice: Invoice, lines: list[InvoiceLineInput]) -> In
             row.invoice = invoice
         InvoiceLine.objects.bulk_create(rows)
     return invoice
+
+
+def draft_lines(*, invoice: Invoice, lines: list[InvoiceLineInput]) -> list[InvoiceLine]:
+    """The priced lines `save_draft_invoice` would write, its header checked first; nothing is saved.
+
+    Raises what saving would (ValidationError, StateConflict), so a form can show it before anything is written.
+    """
+    if invoice.pk is not None and Invoice.objects.filter(pk=invoice.pk).exclude(state=InvoiceState.DRAFT).exists():
+        raise StateConflict(f"Invoice {invoice} is {invoice.state}: its lines cannot change.")
+    invoice.account = invoice.contact.account
+    invoice.currency = (invoice.currency or invoice.account.currency).strip().upper()
+    validate_header(invoice)
+    return build_lines(invoice, lines)
 
 
 def validate_header(invoice: Invoice) -> None:
@@ -142,6 +143,7 @@ def build_lines(invoice: Invoice, lines: list[InvoiceLineInput]) -> list[Invoice
                 discount=line.discount or ZERO,
                 tax_rate=tax_rate,
                 serial_numbers=serials,
+                stock=line.stock,
                 net=amounts.net,
                 tax=amounts.tax,
                 total=amounts.total,
@@ -168,9 +170,9 @@ def line_problems(invoice: Invoice, line: InvoiceLineInput, serials: list[str]) 
         problems.append("the discount cannot be negative.")
     if line.tax_rate is not None and not ZERO <= line.tax_rate <= 100:
         problems.append("the tax rate is a percentage between 0 and 100.")
-    if line.stock not in STOCK_MODES:
+    if line.stock not in LineStock.values:
         problems.append(f"unknown stock choice {line.stock!r}.")
-    not_yet_delivered = line.stock == STOCK_NONE and not serials
+    not_yet_delivered = line.stock == LineStock.NONE and not serials
     if product.traceable and len(serials) != line.quantity and not not_yet_delivered:
         problems.append(f"{product.sku} is traceable: name {line.quantity} serial numbers, one per unit.")
     if not product.traceable and serials:
@@ -178,22 +180,19 @@ def line_problems(invoice: Invoice, line: InvoiceLineInput, serials: list[str]) 
     return problems
 
 
-def issue_invoice(*, invoice: Invoice, user=None, line_stock: list[str] | None = None) -> Invoice:
-    """Number the draft, post it to the account and stock its goods out: all in one transaction or nothing.
-
-    `line_stock` (create_invoice passes it) names each line's STOCK_* choice, in the order the lines were given.
+def issue_invoice(*, invoice: Invoice, user=None) -> Invoice:
+    """Number the draft, post it to the account and stock its goods out (each line as its `stock` choice says):
+    all in one transaction or nothing.
 
     Lock order: the invoice, then stock (devices, balances), then the account, then the number sequence
     (held last and shortest, so concurrent issuers queue only for the number).
     """
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(no_key=True, of=("self",)).select_related("warehouse").get(pk=invoice.pk)
-        )
+        invoice = lock_invoice(invoice.pk)
         if invoice.state != InvoiceState.DRAFT:
             raise StateConflict(f"Invoice {invoice} is {invoice.state}: only drafts are issued.")
         invoice.warehouse = invoice.warehouse or Warehouse.objects.get(business_id=invoice.business_id, is_default=True)
-        stock_transactions = stock_out(invoice, user, line_stock)
+        stock_transactions = stock_out(invoice, user)
         account = lock_account(invoice.account)
         if account.credit_limit is not None and account.balance + invoice.total > account.credit_limit:
             raise StateConflict(
@@ -217,15 +216,14 @@ def issue_invoice(*, invoice: Invoice, user=None, line_stock: list[str] | None =
     return invoice
 
 
-def stock_out(invoice: Invoice, user, line_stock: list[str] | None = None) -> list[WarehouseTransaction]:
+def stock_out(invoice: Invoice, user) -> list[WarehouseTransaction]:
     """One posted STOCK_OUT per purpose: `sale` from the warehouse, `sale_of_dispatched` for dispatched goods.
 
     The posting service checks every device (in the warehouse, not blocked, not sold) and the stock available.
-    Lines marked STOCK_NONE move nothing; STOCK_DISPATCHED lines are sold out of the dispatched counter.
+    Lines whose `stock` is NONE move nothing; DISPATCHED lines are sold out of the dispatched counter.
     """
     all_lines = list(invoice.lines.select_related("product").order_by("pk"))
-    modes = dict(zip([line.pk for line in all_lines], line_stock or [], strict=False))
-    lines = [line for line in all_lines if line.product.stockable and modes.get(line.pk, STOCK_AUTO) != STOCK_NONE]
+    lines = [line for line in all_lines if line.product.stockable and line.stock != LineStock.NONE]
     if not lines:
         return []
     serials = [serial for line in lines for serial in line.serial_numbers]
@@ -240,7 +238,7 @@ def stock_out(invoice: Invoice, user, line_stock: list[str] | None = None) -> li
     dispatched = {serial for serial, state in states.items() if state == DeviceState.DISPATCHED}
     by_purpose: dict[str, list[LineInput]] = {LinePurpose.SALE: [], LinePurpose.SALE_OF_DISPATCHED: []}
     for line in lines:
-        was_dispatched = modes.get(line.pk) == STOCK_DISPATCHED
+        was_dispatched = line.stock == LineStock.DISPATCHED
         if not line.product.traceable:
             purpose = LinePurpose.SALE_OF_DISPATCHED if was_dispatched else LinePurpose.SALE
             by_purpose[purpose].append(LineInput(product=line.product, quantity=line.quantity))
@@ -268,7 +266,7 @@ def stock_out(invoice: Invoice, user, line_stock: list[str] | None = None) -> li
 def cancel_invoice(*, invoice: Invoice) -> Invoice:
     """Drafts only; an issued invoice is undone by a credit note."""
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update(no_key=True).get(pk=invoice.pk)
+        invoice = lock_invoice(invoice.pk)
         if invoice.state != InvoiceState.DRAFT:
             raise StateConflict(f"Invoice {invoice} is {invoice.state}: only drafts are cancelled.")
         invoice.cancel()

@@ -21,6 +21,7 @@ from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, DocumentKind, Invoice, InvoiceState, Payment, PaymentMethod, Payout, Refund
 from finance.services.ledger import lock_account, post_entry
+from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
 from wallets.gateway import get_gateway
 from wallets.models import PaymentMethod as Card
@@ -100,7 +101,7 @@ def record_payment(
     key = _gateway_key(invoice.business_id, "payment", idempotency_key)
     try:
         with transaction.atomic():
-            invoice = _lock_invoice(invoice.pk)
+            invoice = lock_invoice(invoice.pk)
             account = lock_account(invoice.account)
             if invoice.state != InvoiceState.ISSUED:
                 raise StateConflict(f"A {invoice.state} invoice cannot be paid; only issued invoices can.")
@@ -157,7 +158,7 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
     key = _gateway_key(payment.business_id, "refund", idempotency_key)
     try:
         with transaction.atomic():
-            invoice = _lock_invoice(payment.invoice_id)
+            invoice = lock_invoice(payment.invoice_id)
             account = lock_account(payment.account)
             payment = Payment.objects.select_for_update(no_key=True).get(pk=payment.pk)
             refundable = payment.amount - payment.refunded_total
@@ -260,7 +261,3 @@ def make_payout(
     except _Replay as replay:
         return replay.document
     return payout
-
-
-def _lock_invoice(pk: int) -> Invoice:
-    return Invoice.objects.select_for_update(no_key=True, of=("self",)).select_related("contact").get(pk=pk)

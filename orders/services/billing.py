@@ -2,7 +2,7 @@
 issued) and raises OrderItem.invoiced by the units it bills; each call locks the order's row first.
 
 - upfront: `on_order_placed` invoices the whole order. Its goods are not delivered yet, so the invoice moves
-  no stock (finance's STOCK_NONE lines; a traceable line names no serial numbers): the delivery stocks them
+  no stock (finance's LineStock.NONE lines; a traceable line names no serial numbers): the delivery stocks them
   out later as a `sale`.
 - milestones: placing creates the stage milestones (orders.services.milestones); `on_stage_entered` reaches
   the stage's milestone and issues its invoice (an untaxed advance line, no stock).
@@ -10,7 +10,7 @@ issued) and raises OrderItem.invoiced by the units it bills; each call locks the
   invoices what is not invoiced yet.
 - progress: `on_delivered` invoices the delivered units not invoiced yet (call it after the delivery's
   posting and after OrderItem.delivered is raised): dispatched goods are sold as `sale_of_dispatched`,
-  devices by their serial numbers, quantities through finance's STOCK_DISPATCHED lines.
+  devices by their serial numbers, quantities through finance's LineStock.DISPATCHED lines.
 - `final_invoice` (completion) and `cancellation_invoice` (cancelling at or after the PoNR: the contact owes
   the amount) credit every milestone invoice in full with a credit note, then invoice whatever is not
   invoiced yet, so the contact is billed the order total exactly once. Goods delivered but not invoiced are
@@ -36,9 +36,9 @@ from django.db.models import F
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
-from finance.models import Invoice, InvoiceState
+from finance.models import Invoice, InvoiceState, LineStock
 from finance.services.credit_notes import CreditLineInput, issue_credit_note
-from finance.services.invoices import STOCK_AUTO, STOCK_DISPATCHED, STOCK_NONE, InvoiceLineInput, create_invoice
+from finance.services.invoices import InvoiceLineInput, create_invoice
 from inventory.models import Device, DeviceState
 from orders.models import DeliveryKind, DeliveryLine, InvoicingModel, OrderInvoice, OrderInvoiceReason, OrderItem
 from orders.services.milestones import create_stage_milestones, lock_order, reach_stage_milestone
@@ -161,9 +161,9 @@ def item_line(item: OrderItem, before: int, units: int, *, currency: str, was_de
     discount = round_money(item.discount * after / item.quantity, currency) - round_money(
         item.discount * before / item.quantity, currency
     )
-    stock = STOCK_DISPATCHED if was_delivered else STOCK_NONE
+    stock = LineStock.DISPATCHED if was_delivered else LineStock.NONE
     if not item.product.stockable:
-        stock = STOCK_AUTO  # nothing to move
+        stock = LineStock.AUTO  # nothing to move
     line = InvoiceLineInput(
         product=item.product,
         quantity=units,
@@ -179,7 +179,7 @@ def item_line(item: OrderItem, before: int, units: int, *, currency: str, was_de
 
 def name_dispatched_devices(order, items: list[OrderItem], lines: list[InvoiceLineInput]) -> None:
     """Traceable dispatched lines name their devices: delivered on this order, not returned, still dispatched."""
-    wanted = [line for line in lines if line.stock == STOCK_DISPATCHED and line.product.traceable]
+    wanted = [line for line in lines if line.stock == LineStock.DISPATCHED and line.product.traceable]
     if not wanted:
         return
     delivered: dict[int, list[str]] = {}
