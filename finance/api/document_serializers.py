@@ -57,7 +57,8 @@ class InvoiceLineSerializer(BusinessScopedSerializerMixin, serializers.ModelSeri
 
 
 class InvoiceSerializer(BusinessScopedModelSerializer):
-    """Created and issued at once (`"draft": true` keeps it a draft); issuing stocks out its goods."""
+    """Created and issued at once (`"draft": true` keeps it a draft); issuing stocks out its goods, each line as
+    its `stock` says (kept on a draft until it is issued)."""
 
     currency = CurrencyCodeField(required=False, help_text="The contact's account currency, the only one accepted.")
     lines = InvoiceLineSerializer(many=True)

@@ -7,9 +7,11 @@ money only whatever the choice (their lines store `restock` false).
 
 Which devices a restocked traceable line takes back: those the invoice line names, or, when the line named
 none (it was billed before delivery, the delivery sold the devices), devices of its product that are sold and
-owned by the invoice's contact.
+owned by the invoice's contact. A device a line named is credited on it once; on a line that named none, a
+device credited before and sold again since (a return delivered again) comes back again.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -154,8 +156,13 @@ def plan_lines(invoice, invoice_lines, lines: list[CreditLineInput], credited: d
         raise ValidationError({"lines": ["A credit note needs at least one line."]})
     messages: list[str] = []
     rows = []
+    seen = Counter(serial.strip() for line in lines for serial in line.serial_numbers or [] if serial)
     for position, line in enumerate(lines, start=1):
         serials = [serial.strip() for serial in line.serial_numbers or [] if serial and serial.strip()]
+        repeated = sorted({serial for serial in serials if seen[serial] > 1})
+        if repeated:
+            messages.append(f"#{position}: serial numbers named twice: {', '.join(repeated)}.")
+            continue
         try:
             target = find_invoice_line(invoice, invoice_lines, line, serials, credited, sold)
             rows.append(credit_line(invoice, target, line, serials, credited[target.pk]))
@@ -210,9 +217,11 @@ def credit_line(invoice, target: InvoiceLine, line: CreditLineInput, serials: li
                 f"{target.product.sku} is traceable: name {quantity} serial numbers returned "
                 "(or credit the money only, without restock)."
             )
-        again = sorted(done.serials.intersection(serials))
-        if again or len(set(serials)) != len(serials):
-            raise ValidationError(f"serial numbers already credited: {', '.join(again) or ', '.join(serials)}.")
+        # A device the line named is credited once. On a line that named none, a device credited before and
+        # sold again since (it is sold now: sold_to_contact) comes back again.
+        again = sorted(done.serials.intersection(serials)) if target.serial_numbers else []
+        if again:
+            raise ValidationError(f"serial numbers already credited: {', '.join(again)}.")
     elif serials:
         raise ValidationError(f"{target.product.sku} is not traceable: it takes a quantity, not serial numbers.")
     after = done.quantity + quantity

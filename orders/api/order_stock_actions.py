@@ -49,7 +49,8 @@ class DeliveryLineSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    """A delivery (STOCK_OUT sale or dispatch) or a return (STOCK_IN dispatch return) and its lines."""
+    """A delivery (STOCK_OUT sale or dispatch) or a return (STOCK_IN dispatch return, or the `return` of a
+    credit note for invoiced units) and its lines."""
 
     purpose = serializers.CharField(source="transaction.purpose", read_only=True, allow_null=True)
     lines = DeliveryLineSerializer(many=True, read_only=True)
@@ -98,21 +99,23 @@ class OrderStockActions:
         rows = delivery_rows(pk__in=[delivery.pk for delivery in made])
         return Response(DeliverySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=GoodsSerializer, responses={201: DeliverySerializer})
+    @extend_schema(request=GoodsSerializer, responses={201: DeliverySerializer(many=True)})
     @action(detail=True, methods=["post"])
     def returns(self, request, pk=None):
-        """Take back dispatched goods at no charge, before the point of no return only (409 after it)."""
+        """Take back delivered goods at no charge, before the point of no return only (409 after it): the returns
+        made, dispatched units in one (`dispatch_return`), invoiced units in one per credit note (`return`)."""
         order = self.get_object()
         body = GoodsSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         made = return_goods(order=order, lines=goods_lines(body), user=request.user)
-        return Response(DeliverySerializer(delivery_rows(pk=made.pk).get()).data, status=status.HTTP_201_CREATED)
+        rows = delivery_rows(pk__in=[delivery.pk for delivery in made])
+        return Response(DeliverySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        """Cancel: reservations released; before the PoNR dispatched goods come back, at or after it the
-        contact is invoiced the amount."""
+        """Cancel: reservations released; before the PoNR delivered goods come back and the order's invoices are
+        credited in full, at or after it the contact is invoiced the amount."""
         return self.order_response(cancel_order(order=self.get_object(), user=request.user))
 
     @extend_schema(request=None)

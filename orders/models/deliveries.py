@@ -11,7 +11,8 @@ class DeliveryKind(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """Goods out to the contact (STOCK_OUT dispatch) or back before the PoNR (STOCK_IN dispatch return)."""
+    """Goods out to the contact (STOCK_OUT sale or dispatch) or back before the PoNR (STOCK_IN dispatch return,
+    or the `return` of the credit note that credited invoiced goods)."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=10, choices=DeliveryKind.choices, default=DeliveryKind.DELIVERY)

@@ -170,11 +170,16 @@ def item_line(item: OrderItem, before: int, units: int, *, currency: str, was_de
         unit_price=item.unit_price,
         discount=discount,
         tax_rate=item.tax_rate,
-        description=(item.description or item.product.name)[:200],
+        description=billed_description(item),
         stock=stock,
     )
     line.item = item  # read by name_dispatched_devices
     return line
+
+
+def billed_description(item: OrderItem) -> str:
+    """The description an invoice line of the item carries (orders.services.credits finds the item's lines by it)."""
+    return (item.description or item.product.name)[:200]
 
 
 def name_dispatched_devices(order, items: list[OrderItem], lines: list[InvoiceLineInput]) -> None:

@@ -5,18 +5,22 @@ order is reserved and open, each goods item holds an active reservation of what 
 (`quantity − delivered`): deliveries consume it, returns put it back, modification resizes it, cancelling
 releases it.
 
-Which units leave as what (OrderItem counters, `delivered` net of returns, `invoiced` units billed):
+Which units leave as what (OrderItem counters, `delivered` net of returns, `invoiced` units billed net of
+credits):
 - a delivered unit already invoiced (upfront, or at the PoNR) leaves as a STOCK_OUT `sale` (devices sold);
   any other leaves as a `dispatch` (devices dispatched, still the business's until invoiced, when billing
   posts `sale_of_dispatched`). So of the delivered units, min(delivered, invoiced) are sold and the rest are
   dispatched, and a delivery of n units sells the first max(0, invoiced − delivered) of them.
-- a return (before the PoNR only) takes back dispatched units: STOCK_IN `dispatch_return`, devices used, no
-  charge. Sold units are not taken back here: they come back with a credit note (finance), which posts the
-  stock-in `return` itself.
+- a return (before the PoNR only) is free to the contact: dispatched units come back as a STOCK_IN
+  `dispatch_return`; sold units come back with a credit note on the invoice that billed them, whose stock-in
+  `return` the order records as a return (orders.services.credits), lowering `invoiced` and `delivered`.
+  Devices come back used either way. Cancelling before the PoNR takes everything back so and credits the
+  order's invoices in full.
 
 Lock order, as in inventory (order row first, then stock): the order row, the items' reservations, the
 devices, the balances, each in primary-key order and all taken before the first write; the stock services
-called afterwards take the same locks again, which they already hold.
+called afterwards take the same locks again, which they already hold. Credit notes (returns of sold units,
+cancellation) are issued first, right after the order row: finance locks each invoice before its stock.
 """
 
 from collections import Counter, defaultdict
@@ -40,7 +44,7 @@ from inventory.services.reservations import resize_reservation as resize
 from inventory.services.transactions import LineInput, create_transaction
 from orders.models import ApprovalState, Delivery, DeliveryKind, DeliveryLine, Order, OrderApproval, OrderItem
 from orders.selectors.payloads import order_payload
-from orders.services import billing
+from orders.services import billing, credits
 
 
 @dataclass
@@ -341,22 +345,23 @@ def doing_past(doing: str) -> str:
 # Returns -------------------------------------------------------------------------------------------------
 
 
-def return_goods(*, order: Order, lines, user=None) -> Delivery:
-    """Take back delivered goods before the point of no return, at no charge (STOCK_IN dispatch return).
+def return_goods(*, order: Order, lines, user=None) -> list[Delivery]:
+    """Take back delivered goods before the point of no return, at no charge; the returns made.
 
-    Only dispatched units come back: units already invoiced are the contact's and come back with a credit
-    note (finance, out of scope here). At or after the PoNR: 409. A reserved order holds the returned units
-    again (they are still ordered).
+    Dispatched units come back free (STOCK_IN `dispatch_return`, one return); invoiced (sold) units are
+    credited on the invoices that billed them (orders.services.credits: one return per credit note, its
+    STOCK_IN `return`). Of a quantity, dispatched units come back first. Devices come back used. At or after
+    the PoNR: 409. A reserved order holds the returned units again (they are still ordered).
     """
     lines = as_goods_lines(lines)
     with transaction.atomic():
         locked = lock_order(order)
         ensure_open(locked, "goods are returned")
         refuse_after_ponr(locked)
-        delivery = take_back(locked, lines, user)
+        deliveries = take_back(locked, lines, user)
         if locked.reserved_at is not None:
-            rehold(locked, delivery)
-    return delivery
+            rehold(locked, deliveries)
+    return deliveries
 
 
 def refuse_after_ponr(order: Order) -> None:
@@ -367,7 +372,9 @@ def refuse_after_ponr(order: Order) -> None:
         )
 
 
-def take_back(order: Order, lines: list[GoodsLine], user) -> Delivery:
+def take_back(order: Order, lines: list[GoodsLine], user) -> list[Delivery]:
+    """Sold units credited first (the credit notes lock their invoices before any stock), then dispatched
+    units returned; the returns made, in that order."""
     items = goods_items(order)
     out = outstanding_serials(order)
     named = [serial.strip() for line in lines for serial in line.serial_numbers or []]
@@ -377,28 +384,51 @@ def take_back(order: Order, lines: list[GoodsLine], user) -> Delivery:
         owner = next((item for item in candidates if serial in out.get(item.pk, [])), None)
         if owner is None:
             raise ValidationError(f"{serial} was not delivered for order {order.number}.")
-        if states.get(serial) != DeviceState.DISPATCHED:
-            raise ValidationError(f"{serial} was invoiced: it comes back with a credit note, not as a return.")
+        if states.get(serial) not in (DeviceState.DISPATCHED, DeviceState.SOLD):
+            raise ValidationError(f"{serial} is {states.get(serial)}: it is no longer out with the contact.")
         return owner
 
-    portions = allocate(
-        lines, items, left=lambda item: item.delivered - sold_units(item), doing="return", serial_owner=serial_owner
-    )
-    lock_stock(
-        order, serials=[s for p in portions for s in p.serial_numbers], products=[p.item.product_id for p in portions]
-    )
-    delivery = record(order, DeliveryKind.RETURN, LinePurpose.DISPATCH_RETURN, portions, user)
-    returned: Counter = Counter()
+    portions = allocate(lines, items, left=lambda item: item.delivered, doing="return", serial_owner=serial_owner)
+    dispatched, sold = split_returned(portions, states)
+    deliveries = credits.credit_returned(order=order, portions=sold, user=user) if sold else []
+    if dispatched:
+        lock_stock(
+            order,
+            serials=[s for p in dispatched for s in p.serial_numbers],
+            products=[p.item.product_id for p in dispatched],
+        )
+        deliveries.append(record(order, DeliveryKind.RETURN, LinePurpose.DISPATCH_RETURN, dispatched, user))
+        returned: Counter = Counter()
+        for portion in dispatched:
+            returned[portion.item.pk] += portion.quantity
+        for item_pk, quantity in returned.items():
+            OrderItem.objects.filter(pk=item_pk).update(delivered=F("delivered") - quantity)
+    return deliveries
+
+
+def split_returned(portions: list[Portion], states: dict[str, str]) -> tuple[list[Portion], list[Portion]]:
+    """Dispatched units and sold ones: devices by their state; of a quantity, the dispatched units first."""
+    free = {p.item.pk: p.item.delivered - sold_units(p.item) for p in portions}
+    dispatched: list[Portion] = []
+    sold: list[Portion] = []
     for portion in portions:
-        returned[portion.item.pk] += portion.quantity
-    for item_pk, quantity in returned.items():
-        OrderItem.objects.filter(pk=item_pk).update(delivered=F("delivered") - quantity)
-    return delivery
+        item = portion.item
+        if item.product.traceable:
+            mine = [serial for serial in portion.serial_numbers if states.get(serial) == DeviceState.DISPATCHED]
+            theirs = [serial for serial in portion.serial_numbers if serial not in mine]
+            dispatched.extend([Portion(item, len(mine), mine)] if mine else [])
+            sold.extend([Portion(item, len(theirs), theirs)] if theirs else [])
+            continue
+        back = min(portion.quantity, free[item.pk])
+        free[item.pk] -= back
+        dispatched.extend([Portion(item, back)] if back else [])
+        sold.extend([Portion(item, portion.quantity - back)] if portion.quantity > back else [])
+    return dispatched, sold
 
 
-def rehold(order: Order, delivery: Delivery) -> None:
+def rehold(order: Order, deliveries: list[Delivery]) -> None:
     """After a return, the reserved order's items hold what is left to deliver again."""
-    item_ids = set(delivery.lines.values_list("item_id", flat=True))
+    item_ids = set(DeliveryLine.objects.filter(delivery__in=deliveries).values_list("item_id", flat=True))
     items = [item for item in goods_items(order) if item.pk in item_ids]
     reservations = [r for r in (active_reservation(item) for item in items) if r is not None]
     lock_stock(order, reservations=reservations, products=[item.product_id for item in items])
@@ -412,9 +442,10 @@ def rehold(order: Order, delivery: Delivery) -> None:
 def cancel_order(*, order: Order, user=None) -> Order:
     """Cancel an open order: reservations released, a pending approval rejected.
 
-    Before the PoNR its dispatched goods come back at no charge (units already invoiced stay with the
-    contact until a credit note takes them back: out of scope here). At or after it, billing's
-    cancellation invoice charges the contact the amount and delivered goods stay delivered.
+    Before the PoNR everything is undone: dispatched goods come back at no charge, and every invoice of the
+    order is credited in full (orders.services.credits: sold units taken back, the rest the money only), so
+    the order leaves the contact's account as it found it. At or after it, billing's cancellation invoice
+    charges the contact the amount and delivered goods stay delivered.
     """
     with transaction.atomic():
         locked = lock_order(order)
@@ -426,16 +457,18 @@ def cancel_order(*, order: Order, user=None) -> Order:
             billing.cancellation_invoice(order=locked, user=user)
             release_all(locked, items)
         else:
-            lines = dispatched_goods(locked, items)
+            dispatched, sold = goods_out(locked, items)
+            # The credit notes lock their invoices, then stock: before we lock any balance.
+            credits.credit_cancelled(order=locked, portions=sold, user=user)
             lock_stock(
                 locked,
                 reservations=reservations,
-                serials=[serial for line in lines for serial in line.serial_numbers],
+                serials=[serial for portion in dispatched for serial in portion.serial_numbers],
                 products=[item.product_id for item in items],
             )
             release_all(locked, items)
-            if lines:
-                take_back(locked, lines, user)
+            if dispatched:
+                take_back(locked, [GoodsLine(p.item.product, p.quantity, p.serial_numbers) for p in dispatched], user)
         locked.cancel()
         locked.cancelled_at = timezone.now()
         locked.save()
@@ -456,16 +489,20 @@ def release_all(order: Order, items: list[OrderItem]) -> None:
         release_reservation(reservation=reservation)
 
 
-def dispatched_goods(order: Order, items: list[OrderItem]) -> list[GoodsLine]:
-    """What of the order is at the contact's and not invoiced: dispatched units to take back."""
+def goods_out(order: Order, items: list[OrderItem]) -> tuple[list[Portion], list[Portion]]:
+    """What of the order is at the contact's: dispatched units (not invoiced) and sold ones (invoiced)."""
     out = outstanding_serials(order)
     states = device_states(order.business_id, [serial for serials in out.values() for serial in serials])
-    lines = []
+    dispatched: list[Portion] = []
+    sold: list[Portion] = []
     for item in items:
-        if item.product.traceable:
-            serials = [serial for serial in out.get(item.pk, []) if states.get(serial) == DeviceState.DISPATCHED]
-            if serials:
-                lines.append(GoodsLine(item.product, len(serials), serials))
-        elif item.delivered - sold_units(item) > 0:
-            lines.append(GoodsLine(item.product, item.delivered - sold_units(item)))
-    return lines
+        for found, state, units in (
+            (dispatched, DeviceState.DISPATCHED, item.delivered - sold_units(item)),
+            (sold, DeviceState.SOLD, sold_units(item)),
+        ):
+            if item.product.traceable:
+                serials = [serial for serial in out.get(item.pk, []) if states.get(serial) == state]
+                found.extend([Portion(item, len(serials), serials)] if serials else [])
+            elif units > 0:
+                found.append(Portion(item, units))
+    return dispatched, sold

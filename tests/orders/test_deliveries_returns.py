@@ -1,4 +1,6 @@
-"""Returns: before the point of no return only, dispatched goods come back at no charge (devices used)."""
+"""Returns: before the point of no return only, dispatched goods come back at no charge (devices used).
+
+Invoiced goods coming back (credited): test_credited_returns.py."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -6,9 +8,7 @@ from django.core.exceptions import ValidationError
 from crmcom.core.exceptions import StateConflict
 from finance.models import Invoice
 from orders.models import DeliveryKind
-from orders.services import billing
 from orders.services.stock import GoodsLine, deliver, return_goods
-from tests.factories import make_order
 from tests.orders.stock_support import (
     assert_no_drift,
     balance,
@@ -30,7 +30,7 @@ def test_a_return_before_the_ponr_brings_devices_back_used_at_no_charge(business
     one, two, three = serials_of(box)
     deliver(order=order, lines=[GoodsLine(box, 2, serial_numbers=[one, two])])
 
-    returned = return_goods(order=order, lines=[GoodsLine(box, 1, serial_numbers=[two])])
+    (returned,) = return_goods(order=order, lines=[GoodsLine(box, 1, serial_numbers=[two])])
 
     assert returned.kind == DeliveryKind.RETURN
     assert (returned.transaction.kind, returned.transaction.purpose) == ("stock_in", "dispatch_return")
@@ -67,19 +67,6 @@ def test_a_serial_number_not_delivered_for_the_order_is_refused(business):
     with pytest.raises(ValidationError, match=f"{two} was not delivered"):
         return_goods(order=order, lines=[GoodsLine(box, 1, serial_numbers=[two])])
     assert states([one, two]) == {one: "dispatched", two: "new"}
-
-
-def test_invoiced_goods_come_back_with_a_credit_note_not_a_return(business):
-    box = goods(business, 1, traceable=True)
-    order = make_order(business, items=[(box, 1)])
-    billing.on_order_placed(order=order)  # upfront: the delivery sells the device
-    order = move(order, 2)
-    (serial,) = serials_of(box)
-    deliver(order=order, lines=[GoodsLine(box, 1, serial_numbers=[serial])])
-
-    with pytest.raises(ValidationError, match="credit note"):
-        return_goods(order=order, lines=[GoodsLine(box, 1, serial_numbers=[serial])])
-    assert states([serial]) == {serial: "sold"}
 
 
 def test_returns_are_refused_at_and_after_the_point_of_no_return(business):
