@@ -19,12 +19,14 @@ ORDER_MONEY_FIELDS = ("total_before_discounts", "discounts", "net", "tax", "tota
 # When an order reached the steps of its lifecycle after placement.
 ORDER_PROGRESS_FIELDS = ("reserved_at", "ponr_reached_at", "completed_at", "cancelled_at")
 
-# An order's item, as both show it (read-only in both).
+# An order's item, as both show it (read-only in both); a bundle's components follow it, naming it.
 ORDER_ITEM_FIELDS = (
     "product",
+    "bundle_item",
     "description",
     "is_charge",
     "quantity",
+    "quantity_per_bundle",
     "unit_price",
     "discount",
     "tax_rate",

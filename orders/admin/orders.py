@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
+from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
 from orders.admin.stock import STOCK_ACTIONS  # cancel, complete (stock helper)
 from orders.fields import (
     APPROVAL_DECISION_FIELDS,
@@ -45,8 +46,13 @@ class ReadOnlyInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 
 class OrderItemInline(ReadOnlyInline):
+    """Each bundle followed by its components (OrderItem's ordering), which name it in `bundle_item`."""
+
     model = OrderItem
     fields = ORDER_ITEM_FIELDS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "bundle_item__product")
 
 
 class StageMoveInline(ReadOnlyInline):
@@ -80,7 +86,7 @@ class OrderAdmin(BusinessScopedAdmin):
     fields = ORDER_FIELDS
     readonly_fields = ORDER_FIELDS
     inlines = [OrderItemInline, StageMoveInline, ApprovalInline, DeliveryInline, OrderInvoiceInline, MilestoneInline]
-    actions = ["move_to_stage", *STOCK_ACTIONS]
+    actions = ["move_to_stage", change_items, *STOCK_ACTIONS]
 
     def has_add_permission(self, request):
         return False  # placed from an estimate (the API)

@@ -11,7 +11,8 @@ from crmcom.core.api.serializers import BusinessScopedSerializerMixin, money_str
 from crmcom.core.api.views import BusinessScopedMixin
 from crmcom.core.money import round_money
 from finance.models import Product
-from orders.models import DeliveryMethod, Estimate, Queue, SupplyMethod
+from orders.models import DeliveryMethod, Estimate, SupplyMethod
+from orders.selectors.estimates import estimate_billing
 from orders.services.estimates import ItemInput, create_estimate
 
 ESTIMATE_MONEY = [
@@ -43,6 +44,13 @@ class EstimateAddressSerializer(serializers.Serializer):
 class EstimateItemSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     quantity = serializers.IntegerField(min_value=1)
+    picks = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="A flexible bundle's chosen components (product ids), between its min_picks and max_picks.",
+    )
 
 
 class EstimateRequestSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
@@ -72,6 +80,24 @@ class EstimateLineSerializer(serializers.Serializer):
     total = serializers.CharField()
 
 
+class EstimateComponentSerializer(serializers.Serializer):
+    product = serializers.IntegerField()
+    description = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="The bundle's quantity × quantity_per_bundle.")
+    quantity_per_bundle = serializers.IntegerField()
+
+
+class EstimateItemLineSerializer(EstimateLineSerializer):
+    components = EstimateComponentSerializer(
+        many=True,
+        required=False,
+        help_text="Bundles only: what the bundle brings, at no charge (its price is the line's).",
+    )
+    picks = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Flexible bundles only: the chosen components."
+    )
+
+
 class EstimateChargeSerializer(EstimateLineSerializer):
     kind = serializers.CharField(help_text="fixed or distance")
     distance_km = serializers.CharField(required=False)
@@ -80,7 +106,7 @@ class EstimateChargeSerializer(EstimateLineSerializer):
 
 class EstimateGroupSerializer(serializers.Serializer):
     fulfilled_by = serializers.IntegerField()
-    items = EstimateLineSerializer(many=True)
+    items = EstimateItemLineSerializer(many=True)
     charges = EstimateChargeSerializer(many=True)
     net = serializers.CharField()
     tax = serializers.CharField()
@@ -115,6 +141,8 @@ class EstimateSerializer(serializers.ModelSerializer):
             "preferred_fulfilment_at",
             "currency",
             *ESTIMATE_MONEY,
+            "use_wallet",
+            "use_account_credit",
             "charges",
             "billing",
             "groups",
@@ -158,12 +186,12 @@ class EstimateSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(EstimateBillingSerializer)
     def get_billing(self, instance) -> dict:
-        queue = Queue.objects.filter(business_id=instance.business_id, is_default=True).first()
+        billing = estimate_billing(instance)
         return {
-            "account": instance.contact.account.pk,
-            "invoicing_model": queue.invoicing_model if queue else None,
+            "account": billing.account,
+            "invoicing_model": billing.invoicing_model,
             **{
-                name: money(instance, getattr(instance, name))
+                name: money(instance, getattr(billing, name))
                 for name in ("account_credit", "wallet_funds", "amount_due")
             },
         }
@@ -183,7 +211,7 @@ class EstimateView(BusinessScopedMixin, generics.GenericAPIView):
         estimate = create_estimate(
             business=self.business,
             contact=data["contact"],
-            items=[ItemInput(product=item["product"], quantity=item["quantity"]) for item in data["items"]],
+            items=[ItemInput(item["product"], item["quantity"], tuple(item["picks"])) for item in data["items"]],
             supply_method=data["supply_method"],
             delivery_method=data.get("delivery_method", ""),
             address=data.get("address"),

@@ -31,8 +31,19 @@ class GoodsSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
 
 
 class ItemChangeSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    """One item after the change: named by `item` (its id), or by `product` when the order has one item of it
+    at most (none: a new item). A bundle's components follow its quantity and are not named."""
+
+    item = serializers.IntegerField(required=False, help_text="The order item's id (an item of this order).")
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False)
     quantity = serializers.IntegerField(min_value=1)
+    picks = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="A new flexible bundle's chosen components (product ids).",
+    )
 
 
 class ItemChangesSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
@@ -128,11 +139,14 @@ class OrderStockActions:
     @extend_schema(request=ItemChangesSerializer)
     @action(detail=True, methods=["put"])
     def items(self, request, pk=None):
-        """Replace the order's items (charges stay) while its stage and its fulfiller's policy allow it."""
+        """Replace the order's items (charges stay) while its stage and its fulfiller's policy allow it.
+
+        Each entry names an item by `item` (its id) or by `product` (400 when the order has several items of
+        it); items not named are removed, a bundle with its components, which follow its quantity."""
         order = self.get_object()
         body = ItemChangesSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        changes = [ItemChange(**item) for item in body.validated_data["items"]]
+        changes = [ItemChange(**{**item, "picks": tuple(item["picks"])}) for item in body.validated_data["items"]]
         return self.order_response(modify_items(order=order, items=changes, user=request.user))
 
 

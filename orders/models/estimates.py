@@ -16,7 +16,10 @@ class Estimate(TenantModel):
 
     `groups` holds one entry per fulfilling organisation (a B2B marketplace estimate has several):
     `[{"fulfilled_by": id, "items": [{"product", "quantity", "unit_price", "discount", "tax_rate", "net",
-    "tax", "total"}], "charges": [...], "net", "tax", "total"}]`. The totals below are the sums.
+    "tax", "total"}], "charges": [...], "net", "tax", "total"}]`. The totals below are the sums. A bundle's
+    line adds `"components": [{"product", "description", "quantity", "quantity_per_bundle"}]` (and a
+    flexible one its `"picks"`: product ids): placement makes them the bundle's component items.
+    `use_wallet` and `use_account_credit` are what was asked; `wallet_funds` and `account_credit` what came of it.
     """
 
     estimation_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -35,6 +38,8 @@ class Estimate(TenantModel):
     total = MoneyField()
     account_credit = MoneyField()
     wallet_funds = MoneyField()
+    use_wallet = models.BooleanField(default=False, help_text="Asked to pay from the wallet's open balance first.")
+    use_account_credit = models.BooleanField(default=False, help_text="Asked to use the credit on the account.")
     amount_due = MoneyField()
     groups = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)

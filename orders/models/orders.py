@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
@@ -123,6 +124,9 @@ class OrderItem(models.Model):
     """A priced line of an order: a product, or an event-based charge (`is_charge`, an expense product).
 
     `delivered` counts units out to the contact net of returns; `invoiced` counts units billed.
+    A bundle's item carries the bundle's price; its components are items of their own (`bundle_item`),
+    `quantity_per_bundle` units for each unit of the bundle, at no charge: they are what is reserved,
+    delivered and invoiced as goods. Items list each bundle followed by its components.
     """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
@@ -141,9 +145,20 @@ class OrderItem(models.Model):
     reservation = models.OneToOneField(
         "inventory.StockReservation", on_delete=models.PROTECT, null=True, blank=True, related_name="order_item"
     )
+    bundle_item = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="components",
+        help_text="The bundle's item this component belongs to (components follow their bundle's quantity).",
+    )
+    quantity_per_bundle = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Components only: units in each unit of the bundle."
+    )
 
     class Meta:
-        ordering = ["order", "pk"]
+        ordering = ["order", Coalesce("bundle_item", "id"), "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
             models.CheckConstraint(
@@ -155,6 +170,21 @@ class OrderItem(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0) & Q(discount__gte=0) & Q(total__gte=0),
                 name="order_item_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(bundle_item__isnull=True) & Q(quantity_per_bundle__isnull=True))
+                | (
+                    Q(bundle_item__isnull=False)
+                    & ~Q(bundle_item=F("id"))
+                    & Q(quantity_per_bundle__gte=1)
+                    & Q(is_charge=False)
+                    & Q(unit_price=0)
+                    & Q(discount=0)
+                    & Q(net=0)
+                    & Q(tax=0)
+                    & Q(total=0)
+                ),
+                name="order_item_components_free_and_counted_per_bundle",
             ),
         ]
 

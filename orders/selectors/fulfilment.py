@@ -175,10 +175,15 @@ def fulfilments_for(
 ) -> list[Fulfilment]:
     """Split `items` (rows with a `.product`) by fulfilling organisation and price each one's charges.
 
-    The business's (or a merchant's) group comes first, then one group per B2B merchant owner.
+    The business's (or a merchant's) group comes first, then one group per B2B merchant owner. A bundle's
+    row goes with its bundle's owner; its `.components` (when the row has them) count for the supply method.
     """
     check_methods(
-        products=[row.product for row in items],
+        products=[
+            product
+            for row in items
+            for product in (row.product, *(component.product for component in getattr(row, "components", ())))
+        ],
         supply_method=supply_method,
         delivery_method=delivery_method,
         address=address,

@@ -20,7 +20,9 @@ Which units are which: for an item, units delivered before being invoiced are di
 invoiced when positive); every invoice bills those first, then undelivered ones (finance stocks nothing out
 for them; the stock helper's delivery sells them as `sale`). Amounts: the item's unit price and tax rate,
 its discount shared out cumulatively pro rata (so an item billed in parts adds up to its net; each part's
-tax is rounded on its own, which can move the item's tax by a minor unit).
+tax is rounded on its own, which can move the item's tax by a minor unit). A bundle's item (priced; its
+components are items at no charge, orders.services.bundles) counts as delivered by the whole bundles its
+stockable components make up.
 
 Account credit (Estimate.account_credit): finance keeps credit as a negative account balance and has no
 "paid from credit" document; posting the invoice to the account nets it against that credit, which is all
@@ -28,6 +30,7 @@ the estimate counted on. The invoice itself stays due in full (its settlement sh
 from credit is left out. Wallet and card payments are the placement's (it gets the upfront invoice back).
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -122,11 +125,12 @@ def invoice_remaining(order, *, reason: str, user=None, delivered_only: bool = F
     The caller holds the order's lock.
     """
     items = list(OrderItem.objects.filter(order=order).select_related("product").order_by("pk"))
+    delivered = delivered_units(items)
     lines: list[InvoiceLineInput] = []
     billed: dict[int, int] = {}
     for item in items:
         left = item.quantity - item.invoiced
-        dispatched = min(left, max(item.delivered - item.invoiced, 0))
+        dispatched = min(left, max(delivered[item.pk] - item.invoiced, 0))
         undelivered = 0 if delivered_only else left - dispatched
         done = item.invoiced
         if dispatched:
@@ -153,6 +157,19 @@ def invoice_remaining(order, *, reason: str, user=None, delivered_only: bool = F
     for item_id, units in billed.items():
         OrderItem.objects.filter(pk=item_id).update(invoiced=F("invoiced") + units)
     return invoice
+
+
+def delivered_units(items: list[OrderItem]) -> dict[int, int]:
+    """Units of each item out with the contact; a bundle's (never stocked itself): the whole bundles its
+    stockable components make up, so progress invoicing bills a bundle's price as its units go out."""
+    delivered = {item.pk: item.delivered for item in items}
+    goods: dict[int, list[OrderItem]] = defaultdict(list)
+    for item in items:
+        if item.bundle_item_id is not None and item.product.stockable:
+            goods[item.bundle_item_id].append(item)
+    for bundle_id, components in goods.items():
+        delivered[bundle_id] = min(part.delivered // part.quantity_per_bundle for part in components)
+    return delivered
 
 
 def item_line(item: OrderItem, before: int, units: int, *, currency: str, was_delivered: bool) -> InvoiceLineInput:

@@ -11,6 +11,10 @@ The breakdown (every amount rounded half-up to the currency's minor unit, line b
 - wallet_funds: with `use_wallet`, the open part of the wallet's balance in the currency, at most what is
   left of the total;
 - amount_due = total − account_credit − wallet_funds: what the payment method of the order pays.
+The estimate keeps both what was asked (`use_wallet`, `use_account_credit`) and what came of it.
+
+A bundle (orders.services.bundles) is priced as one line at the bundle's price; the line lists the
+components it brings (a flexible bundle's picks among them), which placement makes items at no charge.
 """
 
 import datetime
@@ -31,6 +35,7 @@ from finance.models import Account, Product
 from finance.services.pricing import catalogue_price, line_amounts
 from orders.models import Estimate
 from orders.selectors.fulfilment import Address, fulfilments_for
+from orders.services.bundles import Component, bundle_components
 from wallets.models import WalletBalance
 
 ZERO = Decimal("0")
@@ -43,8 +48,21 @@ def estimate_ttl() -> datetime.timedelta:
 
 @dataclass(frozen=True)
 class ItemInput:
+    """`quantity` of `product`; a flexible bundle names its chosen components in `picks` (products or ids)."""
+
     product: Product
     quantity: int
+    picks: tuple = ()
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A checked item and, for a bundle, the components one unit of it brings."""
+
+    product: Product
+    quantity: int
+    picks: tuple[int, ...]
+    components: tuple[Component, ...]
 
 
 def create_estimate(
@@ -109,6 +127,8 @@ def create_estimate(
             total=total,
             account_credit=credit,
             wallet_funds=wallet,
+            use_wallet=use_wallet,
+            use_account_credit=use_account_credit,
             amount_due=total - credit - wallet,
             groups=priced,
             expires_at=now + estimate_ttl(),
@@ -151,20 +171,28 @@ def delete_expired_estimates(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
-def _clean_items(business, items: list[ItemInput]) -> list[ItemInput]:
+def _clean_items(business, items: list[ItemInput]) -> list[_Row]:
     if not items:
         raise ValidationError({"items": "An order needs at least one item."})
-    errors = []
+    errors, rows = [], []
     for item in items:
         if item.product.business_id != business.pk:
             errors.append(f"{item.product.pk}: unknown product.")
-        elif not item.product.is_active:
+            continue
+        if not item.product.is_active:
             errors.append(f"{item.product.sku} is not on sale.")
         if item.quantity is None or item.quantity < 1:
             errors.append(f"{item.product.sku}: the quantity must be at least 1.")
+        try:
+            components = bundle_components(item.product, item.picks)
+        except ValidationError as error:
+            errors.extend(error.messages)
+            continue
+        picks = tuple(component.product.pk for component in components) if item.picks else ()
+        rows.append(_Row(item.product, item.quantity, picks, tuple(components)))
     if errors:
         raise ValidationError({"items": errors})
-    return items
+    return rows
 
 
 def _clean_discount(discount, currency: str) -> Decimal:
@@ -199,9 +227,12 @@ def _price_groups(groups, *, currency: str, discount: Decimal) -> list[dict]:
     )
     priced = {group.organisation.pk: {"group": group, "items": [], "charges": []} for group in groups}
     for (group, item, unit_price), share in zip(item_rows, shares, strict=True):
-        priced[group.organisation.pk]["items"].append(
-            _line(item.product, item.quantity, unit_price, share, currency, description=item.product.name)
-        )
+        line = _line(item.product, item.quantity, unit_price, share, currency, description=item.product.name)
+        if item.product.bundle_kind:
+            line["components"] = [_component_line(component, item.quantity) for component in item.components]
+        if item.picks:
+            line["picks"] = list(item.picks)
+        priced[group.organisation.pk]["items"].append(line)
     for group in groups:
         for charge in group.charges:
             line = _line(charge.product, 1, charge.unit_price, ZERO, currency, description=charge.description)
@@ -242,6 +273,15 @@ def _line(product, quantity: int, unit_price: Decimal, discount: Decimal, curren
         "net": str(amounts.net),
         "tax": str(amounts.tax),
         "total": str(amounts.total),
+    }
+
+
+def _component_line(component: Component, bundles: int) -> dict:
+    return {
+        "product": component.product.pk,
+        "description": component.product.name[:200],
+        "quantity": bundles * component.quantity_per_bundle,
+        "quantity_per_bundle": component.quantity_per_bundle,
     }
 
 

@@ -3,7 +3,8 @@
 Everything happens in one transaction under the estimate's row lock, so an estimate places orders once:
 a second attempt (or a concurrent one, which waits for the lock) finds it used and gets a 409, as does an
 expired one. Each order is numbered, created in its queue's first stage with the estimate's frozen items
-and charges, logged (stages.on_placed) and invoiced as its queue says (billing.on_order_placed).
+(a bundle followed by its component items) and charges, logged (stages.on_placed) and invoiced as its
+queue says (billing.on_order_placed).
 
 Payment, per order (the estimate's account credit and wallet funds are spread over the orders in turn):
 - account credit: nothing to move. Credit is a negative account balance; the order's invoices raise the
@@ -37,7 +38,9 @@ from finance.services.numbering import take_numbers
 from finance.services.payments import record_payment
 from inventory.models import Warehouse
 from orders.models import Estimate, Order, OrderInvoiceReason, OrderItem, PaymentMethodKind, Queue, Stage
+from orders.selectors.estimates import default_queue
 from orders.services import billing, stages
+from orders.services.bundles import Component, component_items
 from orders.services.estimates import gross_and_discounts
 from wallets.gateway import get_gateway
 from wallets.models import PaymentMethod as Card
@@ -121,7 +124,7 @@ def _estimation_key(estimation_id) -> uuid.UUID:
 
 
 def _default_queue(business) -> tuple[Queue, Stage]:
-    queue = Queue.objects.filter(business=business, is_default=True).first()
+    queue = default_queue(business.pk)
     first = Stage.objects.filter(queue=queue).order_by("position").first() if queue else None
     if first is None:
         raise StateConflict("The business has no default queue with stages to place orders in.")
@@ -161,7 +164,7 @@ def _create_order(*, estimate, group, number, queue, stage, warehouse, payment_m
         total=Decimal(group["total"]),
         created_by=recorded_user(user),
     )
-    OrderItem.objects.bulk_create(
+    items = OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
             product=products[line["product"]],
@@ -177,7 +180,21 @@ def _create_order(*, estimate, group, number, queue, stage, warehouse, payment_m
         )
         for line, is_charge in lines
     )
+    _create_components(order, [(item, line) for item, (line, _) in zip(items, lines, strict=True)])
     return order
+
+
+def _create_components(order: Order, made: list[tuple[OrderItem, dict]]) -> None:
+    """Each bundle item's components, as the estimate froze them (picks included), at no charge."""
+    frozen = [(item, line["components"]) for item, line in made if line.get("components")]
+    products = Product.objects.in_bulk([part["product"] for _, parts in frozen for part in parts])
+    OrderItem.objects.bulk_create(
+        component
+        for item, parts in frozen
+        for component in component_items(
+            order, item, [Component(products[part["product"]], part["quantity_per_bundle"]) for part in parts]
+        )
+    )
 
 
 def _shares(estimate: Estimate, orders: list[Order]) -> list[_Share]:
