@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crmcom.core.exceptions import StateConflict
 from finance.models import InvoiceLine
@@ -193,3 +195,18 @@ def test_progress_invoicing_bills_a_bundle_as_whole_bundles_go_out(business):
     assert totals == [Decimal("60.00"), Decimal("60.00")]  # 3 cables: one whole kit; the 4th: the second
     assert list(OrderItem.objects.filter(order=order).values_list("invoiced", flat=True)) == [2, 4]
     assert_no_drift()
+
+
+def test_the_order_list_with_bundles_keeps_its_query_count(api, business, django_assert_max_num_queries):
+    cable = goods(business, 50)
+    kit = bundle(business, [(cable, 2)])
+    placed(business, [(kit, 1)])
+    with CaptureQueriesContext(connection) as one_order:
+        api.get("/api/v1/orders/?page_size=1")
+    for _ in range(4):
+        placed(business, [(kit, 2), (cable, 1)])
+
+    with django_assert_max_num_queries(len(one_order)):
+        response = api.get("/api/v1/orders/?page_size=5")
+
+    assert sum(len(order["items"]) for order in response.json()["results"]) == 2 + 4 * 3
