@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crmcom.core.exceptions import StateConflict
-from finance.models import InvoiceLine
+from finance.models import Account, InvoiceLine
 from orders.models import Estimate, InvoicingModel, OrderInvoice, OrderItem, OrderStatus, Queue
 from orders.services.completion import complete_order
 from orders.services.stock import GoodsLine, cancel_order, deliver
@@ -82,15 +82,20 @@ def test_completion_waits_for_the_components_not_for_the_bundle(business, invoic
     assert set(OrderItem.objects.filter(order=order).values_list("invoiced", "quantity")) == {(1, 1), (2, 2)}
 
 
-def test_cancelling_releases_the_components_reservations(business):
+def test_cancelling_takes_the_components_back_and_credits_the_bundles_price(business):
     cable = goods(business, 10)
     kit = bundle(business, [(cable, 3)])
-    order = move(placed(business, [(kit, 1)]), 2)
-    assert balance(business, cable).reserved == 3
+    order = move(placed(business, [(kit, 2)]), 2)  # the default queue invoices upfront: 120.00
+    assert (balance(business, cable).reserved, Account.objects.get(contact=order.contact).balance) == (
+        6,
+        Decimal("120.00"),
+    )
+    deliver(order=order, lines=[GoodsLine(cable, 2)])
 
     cancel_order(order=order)
 
-    assert balance(business, cable).reserved == 0
+    assert (balance(business, cable).reserved, balance(business, cable).in_hand) == (0, 10)
+    assert Account.objects.get(contact=order.contact).balance == 0
     assert_no_drift()
 
 
