@@ -30,8 +30,9 @@ from django.db.models import F
 
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
-from finance.models import CreditNote, CreditNoteLine, InvoiceLine, InvoiceState
+from finance.models import CreditNote, CreditNoteLine, InvoiceLine, InvoiceState, Payment, PaymentMethod, Refund
 from finance.services.credit_notes import CreditLineInput, issue_credit_note
+from finance.services.payments import refund_payment
 from orders.models import Delivery, DeliveryKind, DeliveryLine, Order, OrderItem
 from orders.services.billing import billed_description
 
@@ -63,6 +64,30 @@ def credit_cancelled(*, order: Order, portions: list[Portion], user=None) -> lis
     plan.restock_sold(portions)
     plan.credit_the_rest()
     return plan.issue(f"Order {order.number} cancelled before the point of no return.", user)
+
+
+def refund_cancelled(*, order: Order, user=None) -> list[Refund]:
+    """After `credit_cancelled`: the money paid on the order's invoices goes back the way it came.
+
+    Card payments are refunded to the card and wallet payments to the wallet, in full. Cash payments and the
+    account credit the estimate used stay on the account as credit: staff pay cash out with a payout, where
+    they hand the money over. Runs under the order's lock after the notes, which already locked the invoices
+    and the account (finance's order: invoice, account, then the payment and the wallet).
+    """
+    payments = Payment.objects.filter(
+        invoice__order_link__order=order,
+        method__in=(PaymentMethod.CARD, PaymentMethod.WALLET),
+        refunded_total__lt=F("amount"),
+    ).order_by("pk")
+    return [
+        refund_payment(
+            payment=payment,
+            amount=payment.amount - payment.refunded_total,
+            idempotency_key=f"order-{order.pk}-cancelled-{payment.pk}",
+            user=user,
+        )
+        for payment in payments
+    ]
 
 
 class Plan:

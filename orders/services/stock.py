@@ -444,7 +444,8 @@ def cancel_order(*, order: Order, user=None) -> Order:
 
     Before the PoNR everything is undone: dispatched goods come back at no charge, and every invoice of the
     order is credited in full (orders.services.credits: sold units taken back, the rest the money only), so
-    the order leaves the contact's account as it found it. At or after it, billing's cancellation invoice
+    the order leaves the contact's account as it found it; card and wallet payments are refunded the way they
+    came, cash and used account credit stay as credit on the account. At or after it, billing's cancellation invoice
     charges the contact the amount and delivered goods stay delivered.
     """
     with transaction.atomic():
@@ -460,6 +461,7 @@ def cancel_order(*, order: Order, user=None) -> Order:
             dispatched, sold = goods_out(locked, items)
             # The credit notes lock their invoices, then stock: before we lock any balance.
             credits.credit_cancelled(order=locked, portions=sold, user=user)
+            credits.refund_cancelled(order=locked, user=user)
             lock_stock(
                 locked,
                 reservations=reservations,
