@@ -49,6 +49,7 @@ class OrderDetailsSerializer(serializers.Serializer):
     currency = serializers.CharField(source="order.currency")
     order_total = serializers.DecimalField(19, 4, source="order.total")
     item = serializers.IntegerField(source="pk")
+    bundle_item = serializers.IntegerField(source="bundle_item_id", allow_null=True, help_text="A component's bundle.")
     product = serializers.IntegerField(source="product.pk")
     sku = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")

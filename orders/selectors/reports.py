@@ -77,13 +77,14 @@ def orders_summary(orders: QuerySet[Order]) -> QuerySet:
 
 
 def order_details(orders: QuerySet[Order]) -> QuerySet[OrderItem]:
-    """One row per order item with its order's fields: newest orders first, items in their order."""
+    """One row per order item with its order's fields: newest orders first, items in their order (a bundle's
+    components right after it, as OrderItem's own ordering puts them)."""
     return (
         OrderItem.objects.filter(order__in=orders.order_by().values("pk"))
         .select_related(
             "product", "order__contact", "order__fulfilled_by", "order__stage", "order__queue", "order__business"
         )
-        .order_by("-order__placed_at", "-order__pk", "pk")
+        .order_by("-order__placed_at", "-order__pk", Coalesce("bundle_item", "pk"), "pk")
     )
 
 
@@ -144,7 +145,10 @@ class ContactsOrdersRows:
         contacts = Contact.objects.in_bulk(ids)
         products = defaultdict(list)
         ordered = (
-            OrderItem.objects.filter(order__in=self.orders.filter(contact__in=ids).values("pk"), is_charge=False)
+            # What the contact chose: not charges, nor a bundle's components (the bundle counts).
+            OrderItem.objects.filter(
+                order__in=self.orders.filter(contact__in=ids).values("pk"), is_charge=False, bundle_item=None
+            )
             .values("order__contact", "product", name=F("product__name"))
             .annotate(quantity=Sum("quantity"))
             .order_by("order__contact", "-quantity", "name", "product")

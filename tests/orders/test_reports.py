@@ -20,6 +20,8 @@ from openpyxl import load_workbook
 from finance.models import Product
 from orders.models import Order, OrderItem, OrderStatus, Queue, Stage
 from tests.factories import OrganisationFactory, ProductFactory, make_contact, make_order
+from tests.orders.bundle_support import bundle, placed
+from tests.orders.stock_support import goods
 
 pytestmark = pytest.mark.django_db
 
@@ -430,3 +432,21 @@ def test_the_admin_index_and_home_link_the_orders_dashboard(staff_client, data):
     tiles = {tile["title"]: tile for tile in home.context["tiles"]}
     assert tiles["Orders"]["url"] == "/orders/dashboard/"
     assert tiles["Orders"]["count"] == sum(1 for spec in ORDERS if spec[4] in ("new", "in_progress"))
+
+
+def test_bundles_list_their_components_after_them_and_count_once_as_products_ordered(api, business):
+    box, remote, dish = goods(business, 5), goods(business, 5), goods(business, 5)
+    tv = bundle(business, [(box, 1), (remote, 1)], price="50.00")
+    sat = bundle(business, [(dish, 1), (remote, 2)], price="80.00")
+    order = placed(business, [(tv, 1), (sat, 2)])
+
+    details = rows_of(api.get(DETAILS))
+    expected = []
+    for top in order.items.filter(bundle_item=None).order_by("pk"):
+        expected += [top.pk, *order.items.filter(bundle_item=top).order_by("pk").values_list("pk", flat=True)]
+    assert [row["item"] for row in details] == expected
+    bundles = {item.pk: item.bundle_item_id for item in order.items.all()}
+    assert {row["item"]: row["bundle_item"] for row in details} == bundles
+
+    products = rows_of(api.get(CONTACTS))[0]["products"]
+    assert {product["name"]: product["quantity"] for product in products} == {sat.name: 2, tv.name: 1}
