@@ -74,13 +74,14 @@ class AutomationRuleForm(forms.ModelForm):
         """The service's checks, before the model's: a field it refuses is then left out of the constraint
         checks, so the form shows the service's message on that field rather than a constraint's name."""
         data = super().clean()
-        if not any(name in self.errors for name in ("event", "action", "endpoint", "users")):
+        if not any(name in self.errors for name in ("event", "action", "endpoint", "users", "ask_contact")):
             probe = AutomationRule(
                 pk=self.instance.pk,
                 business_id=self.instance.business_id,
                 event=data.get("event"),
                 action=data.get("action"),
                 endpoint=data.get("endpoint"),
+                ask_contact=bool(data.get("ask_contact")),
             )
             try:
                 validate_rule(probe, data.get("users"))
@@ -92,11 +93,11 @@ class AutomationRuleForm(forms.ModelForm):
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(BusinessScopedAdmin):
     form = AutomationRuleForm
-    list_display = ("name", "event", "action", "endpoint", "is_active")
+    list_display = ("name", "event", "action", "endpoint", "ask_contact", "is_active")
     list_filter = ("event", "action", "is_active", "endpoint")
     search_fields = ("name",)
     list_select_related = ("endpoint",)
-    fields = ("name", "event", "action", "endpoint", "users", "is_active")
+    fields = ("name", "event", "action", "endpoint", "users", "ask_contact", "is_active")
     filter_horizontal = ("users",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

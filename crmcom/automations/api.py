@@ -40,7 +40,7 @@ class AutomationRuleSerializer(BusinessScopedModelSerializer):
 
     class Meta:
         model = AutomationRule
-        fields = ["id", "name", "event", "action", "endpoint", "users", "is_active"]
+        fields = ["id", "name", "event", "action", "endpoint", "users", "ask_contact", "is_active"]
 
     def get_fields(self):
         fields = super().get_fields()

@@ -7,6 +7,8 @@
 - WEBHOOK_ALLOW_PRIVATE_ADDRESSES: send to loopback and private networks too (tests, an intranet), default False.
 - WEBHOOK_RESEND_AFTER: minutes after which a delivery never attempted (its message lost, e.g. the broker was
   down at the commit) is handed to Celery again by the beat job, default 10.
+- APPROVAL_LINK_MAX_AGE: seconds a contact's approval link stays valid, default 3 days.
+- PUBLIC_BASE_URL: the scheme and host that links in emails start with, default http://127.0.0.1:8000.
 """
 
 from django.conf import settings
@@ -33,3 +35,11 @@ def allow_private_addresses() -> bool:
 
 def resend_after_minutes() -> float:
     return float(getattr(settings, "WEBHOOK_RESEND_AFTER", 10))
+
+
+def approval_link_max_age() -> int:
+    return int(getattr(settings, "APPROVAL_LINK_MAX_AGE", 3 * 24 * 3600))
+
+
+def public_base_url() -> str:
+    return str(getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from contacts.models import Business, Contact, ContactEmail
+from crmcom.automations.approval_links import approval_url
 from crmcom.automations.models import Action, AutomationRule, Event
 
 
@@ -42,13 +43,22 @@ def recipients(rule: AutomationRule, *, payload: dict, contact_id: int | None) -
         found.extend(user_recipients(rule))
     elif rule.action == Action.APPROVAL_REQUEST:
         found.extend(user_recipients(rule))
-        if (payload.get("approval") or {}).get("notify_contact"):
+        if rule.ask_contact:
             found.append(contact_recipient(business_id=rule.business_id, contact_id=contact_id))
     unique = {}
     for recipient in found:
         if recipient is not None:
             unique.setdefault(recipient.address.lower(), recipient)
     return list(unique.values())
+
+
+def contact_link(rule: AutomationRule, *, payload: dict, contact_id: int | None) -> str:
+    """The signed link an approval request gives the contact it asks (empty for any other message)."""
+    approval_id = (payload.get("approval") or {}).get("id")
+    contact_id = contact_id or (payload.get("order") or {}).get("contact")
+    if rule.action != Action.APPROVAL_REQUEST or not (approval_id and contact_id):
+        return ""
+    return approval_url(approval_id=approval_id, contact_id=contact_id)
 
 
 def order_lines(order: dict) -> list[str]:
@@ -60,8 +70,10 @@ def order_lines(order: dict) -> list[str]:
     return lines
 
 
-def compose(*, business_name: str, action: str, event: str, payload: dict, recipient: Recipient) -> tuple[str, str]:
-    """Subject and plain-text body of one rule's message to one recipient."""
+def compose(
+    *, business_name: str, action: str, event: str, payload: dict, recipient: Recipient, link: str = ""
+) -> tuple[str, str]:
+    """Subject and plain-text body of one rule's message to one recipient (`link`: where a contact decides)."""
     order = payload.get("order") or {}
     number = order.get("number")
     label = Event(event).label if event in Event.values else event
@@ -71,6 +83,8 @@ def compose(*, business_name: str, action: str, event: str, payload: dict, recip
         subject = f"{business_name}: approval needed for order {number} to enter “{stage}”"
         if recipient.is_contact:
             text = f"Your order {number} is waiting for your approval to enter “{stage}”."
+            if link:
+                text += f"\n\nApprove or reject it here: {link}"
         else:
             text = (
                 f"Order {number} is waiting for approval to enter “{stage}”. Approve or reject it in the back-office."
@@ -95,7 +109,12 @@ def send_rule_email(*, rule_id: int, event: str, payload: dict, contact_id: int 
     messages = []
     for recipient in recipients(rule, payload=payload, contact_id=contact_id):
         subject, body = compose(
-            business_name=business_name, action=rule.action, event=event, payload=payload, recipient=recipient
+            business_name=business_name,
+            action=rule.action,
+            event=event,
+            payload=payload,
+            recipient=recipient,
+            link=contact_link(rule, payload=payload, contact_id=contact_id) if recipient.is_contact else "",
         )
         messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.address]))
     if not messages:

@@ -61,6 +61,10 @@ class AutomationRule(TenantModel):
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", help_text="Who is emailed or asked to approve."
     )
+    ask_contact = models.BooleanField(
+        default=False,
+        help_text="Approval requests only: also ask the order's contact, by email with a link to approve or reject.",
+    )
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords(m2m_fields=[users])
 
@@ -75,6 +79,9 @@ class AutomationRule(TenantModel):
                 condition=Q(action="webhook", endpoint__isnull=False)
                 | (~Q(action="webhook") & Q(endpoint__isnull=True)),
                 name="webhook_rules_have_an_endpoint",
+            ),
+            models.CheckConstraint(
+                condition=Q(ask_contact=False) | Q(action="approval_request"), name="only_approval_rules_ask_contact"
             ),
         ]
 

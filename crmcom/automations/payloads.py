@@ -37,16 +37,10 @@ def order_payload(order: Any) -> dict:
     }
 
 
-def approval_payload(approval: Any, *, notify_contact: bool = False) -> dict:
+def approval_payload(approval: Any) -> dict:
     """An order waiting for approval to enter a stage: the order's payload plus
-    `"approval": {id, stage: {id, name}, state, notify_contact}`. With `notify_contact` an approval-request
-    rule also emails the contact (who may approve), besides the rule's users."""
+    `"approval": {id, stage: {id, name}, state}`."""
     return {
         **order_payload(approval.order),
-        "approval": {
-            "id": approval.pk,
-            "stage": stage_payload(approval.stage),
-            "state": approval.state,
-            "notify_contact": notify_contact,
-        },
+        "approval": {"id": approval.pk, "stage": stage_payload(approval.stage), "state": approval.state},
     }

@@ -86,8 +86,10 @@ def validate_rule(rule: AutomationRule, users: Iterable[User] | None = None) -> 
     chosen = list(users) if users is not None else (list(rule.users.all()) if rule.pk else [])
     if any(user.business_id != rule.business_id for user in chosen):
         errors["users"] = "Choose staff of this business."
-    elif rule.action in NOTIFYING_ACTIONS and not chosen:
-        errors["users"] = "Choose who is emailed."
+    elif rule.action in NOTIFYING_ACTIONS and not chosen and not rule.ask_contact:
+        errors["users"] = "Choose who is emailed." if rule.action == Action.EMAIL_USERS else "Choose who approves."
+    if rule.ask_contact and rule.action != Action.APPROVAL_REQUEST:
+        errors["ask_contact"] = "Only approval requests ask the contact."
     if errors:
         raise ValidationError(errors)
 

@@ -1,9 +1,9 @@
 """`/api/v1/order-approvals/`: the approvals that gate stage moves; approve or reject them.
 
 Staff decide as themselves, or record the contact's answer with `by_contact: true` (a staff member acting
-for the contact, e.g. on the phone). A contact approving by themselves would need contact authentication
-(a portal token bound to one contact, and a permission that lets it see and decide only that contact's
-approvals); the API has staff authentication only, so that is not offered here.
+for the contact, e.g. on the phone). Contacts answer by themselves on the page of the signed link an
+approval-request rule with `ask_contact` emails them (orders/approval_views.py); the API has staff
+authentication only.
 """
 
 from drf_spectacular.utils import extend_schema

@@ -108,3 +108,18 @@ def test_the_delivery_log_cannot_be_edited(staff_client, business):
     assert page.status_code == 200
     assert b'name="status"' not in page.content
     assert staff_client.get(f"{DELIVERIES}add/").status_code == 403
+
+
+def test_ask_contact_is_refused_on_the_field_for_other_rules_and_saved_on_approval_rules(staff_client, business):
+    refused = staff_client.post(
+        f"{RULES}add/", {"name": "Tell", "event": "order.cancel", "action": "email_contact", "ask_contact": "on"}
+    )
+    added = staff_client.post(
+        f"{RULES}add/",
+        {"name": "Ask", "event": "order.prior_stage_update", "action": "approval_request", "ask_contact": "on"},
+    )
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["ask_contact"] == ["Only approval requests ask the contact."]
+    assert added.status_code == 302
+    assert list(AutomationRule.objects.filter(business=business).values_list("name", "ask_contact")) == [("Ask", True)]

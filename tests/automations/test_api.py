@@ -80,9 +80,34 @@ def test_a_webhook_rule_needs_an_endpoint_and_other_rules_none(api, business, ow
         "action": "email_users",
         "endpoint": None,
         "users": [owner.pk],
+        "ask_contact": False,
         "is_active": True,
     }
     assert list(AutomationRule.objects.get(name="D").users.all()) == [owner]
+
+
+def test_only_approval_requests_ask_the_contact_and_then_need_no_users(api):
+    email = api.post(
+        "/api/v1/automation-rules/",
+        {"name": "Tell", "event": "order.cancel", "action": "email_contact", "ask_contact": True},
+        format="json",
+    )
+    nobody = api.post(
+        "/api/v1/automation-rules/",
+        {"name": "Nobody", "event": "order.prior_stage_update", "action": "approval_request"},
+        format="json",
+    )
+    contact_only = api.post(
+        "/api/v1/automation-rules/",
+        {"name": "Ask", "event": "order.prior_stage_update", "action": "approval_request", "ask_contact": True},
+        format="json",
+    )
+
+    assert email.status_code == 400 and email.json()["ask_contact"] == ["Only approval requests ask the contact."]
+    assert nobody.status_code == 400 and nobody.json()["users"] == ["Choose who approves."]
+    assert contact_only.status_code == 201, contact_only.content
+    assert contact_only.json()["ask_contact"] is True and contact_only.json()["users"] == []
+    assert list(AutomationRule.objects.values_list("name", flat=True)) == ["Ask"]
 
 
 def test_approval_requests_are_about_stage_moves(api, owner):

@@ -10,6 +10,7 @@ from contacts.models import User
 from crmcom.automations.events import emit
 from crmcom.automations.models import Action, DeliveryStatus, Event, WebhookDelivery
 from crmcom.automations.payloads import approval_payload, order_payload
+from crmcom.automations.services import save_rule
 from tests.factories import ProductFactory, make_automation_rule, make_contact, make_order, make_webhook_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -65,25 +66,26 @@ def test_email_users_goes_to_each_of_the_rules_users(business, owner, staff, com
     assert all(f"New order — order {order.number}" in message.subject for message in mail.outbox)
 
 
-def test_an_approval_request_emails_the_users_and_the_contact_only_when_asked(business, staff, committed):
+def test_an_approval_request_emails_the_users_and_the_contact_only_when_asked(business, staff, committed, settings):
+    settings.PUBLIC_BASE_URL = "http://testserver.example/"
     from orders.models import OrderApproval, Stage
 
     contact = make_contact(business, email="jo@example.com")
     order = make_order(business, contact=contact)
     stage = Stage.objects.filter(queue=order.queue).order_by("position").last()
     approval = OrderApproval.objects.create(business=business, order=order, stage=stage)
-    make_automation_rule(
+    rule = make_automation_rule(
         business=business, event=Event.APPROVAL_ON_STAGE_CHANGE, action=Action.APPROVAL_REQUEST, users=[staff]
     )
+    payload = approval_payload(approval)
 
     with committed():
-        emit(
-            Event.APPROVAL_ON_STAGE_CHANGE, business_id=business.pk, payload=approval_payload(approval), contact=contact
-        )
+        emit(Event.APPROVAL_ON_STAGE_CHANGE, business_id=business.pk, payload=payload, contact=contact)
     to_users_only = [message.to for message in mail.outbox]
     mail.outbox.clear()
+    rule.ask_contact = True
+    save_rule(business=business, rule=rule)
     with committed():
-        payload = approval_payload(approval, notify_contact=True)
         emit(Event.APPROVAL_ON_STAGE_CHANGE, business_id=business.pk, payload=payload, contact=contact)
 
     assert to_users_only == [["clerk@acme.example"]]
@@ -91,7 +93,9 @@ def test_an_approval_request_emails_the_users_and_the_contact_only_when_asked(bu
     assert set(by_address) == {"clerk@acme.example", "jo@example.com"}
     assert f"approval needed for order {order.number} to enter “{stage.name}”" in by_address["jo@example.com"].subject
     assert "waiting for your approval" in by_address["jo@example.com"].body
+    assert "http://testserver.example/orders/approvals/" in by_address["jo@example.com"].body
     assert "Approve or reject it in the back-office" in by_address["clerk@acme.example"].body
+    assert "/orders/approvals/" not in by_address["clerk@acme.example"].body  # the link is the contact's alone
 
 
 def test_rules_of_another_business_never_fire(business, other_business, committed):
