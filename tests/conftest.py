@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_business
 from wallets.gateway import get_gateway
 
-pytest_plugins = ["tests.plugins.services"]
+pytest_plugins = ["tests.plugins.services", "tests.plugins.fast_flush"]
 
 
 @pytest.fixture(autouse=True)
