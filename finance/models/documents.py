@@ -196,75 +196,51 @@ class PaymentMethod(models.TextChoices):
     WALLET = "wallet", "Wallet"
 
 
-class Payment(TenantModel):
-    """Settles (part of) one invoice."""
+class MoneyMovement(TenantModel):
+    """A numbered document that moves money on one account, perhaps through the payment gateway."""
 
     number = models.CharField(max_length=30)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    account = models.ForeignKey("finance.Account", on_delete=models.PROTECT, related_name="payments")
-    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    account = models.ForeignKey("finance.Account", on_delete=models.PROTECT, related_name="%(class)ss")
     amount = MoneyField()
     currency = CurrencyField()
-    refunded_total = MoneyField(default=ZERO)
     gateway_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "number"], name="payment_number_unique_per_business"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["business", "number"], name="%(class)s_number_unique_per_business"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="%(class)s_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(MoneyMovement):
+    """Settles (part of) one invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    refunded_total = MoneyField(default=ZERO)
+
+    class Meta(MoneyMovement.Meta):
+        constraints = [
+            *MoneyMovement.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=F("amount")),
                 name="payment_never_refunded_beyond",
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.number
 
-
-class Refund(TenantModel):
+class Refund(MoneyMovement):
     """Returns part or all of one payment."""
 
-    number = models.CharField(max_length=30)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    account = models.ForeignKey("finance.Account", on_delete=models.PROTECT, related_name="refunds")
-    amount = MoneyField()
-    currency = CurrencyField()
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["business", "number"], name="refund_number_unique_per_business"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
 
 
-class Payout(TenantModel):
+class Payout(MoneyMovement):
     """Money returned to the contact's funding source, against no document."""
-
-    number = models.CharField(max_length=30)
-    account = models.ForeignKey("finance.Account", on_delete=models.PROTECT, related_name="payouts")
-    amount = MoneyField()
-    currency = CurrencyField()
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["business", "number"], name="payout_number_unique_per_business"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
