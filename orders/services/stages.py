@@ -19,6 +19,7 @@ from crmcom.core.services import recorded_user
 from orders.models import ApprovalState, Order, OrderApproval, OrderStatus, Stage, StageMove
 from orders.selectors.payloads import order_payload
 from orders.services import billing, stock
+from orders.services.locks import ORDER_CONTEXT, lock_order
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,6 @@ class StageChange:
     @property
     def moved(self) -> bool:
         return self.approval is None
-
-
-# The order's row, locked for this transaction (no key lock: its items and logs may still be added).
-lock_order = stock.lock_order
 
 
 def move_payload(order: Order, *, from_stage: Stage | None, to_stage: Stage) -> dict:
@@ -81,7 +78,7 @@ def change_stage(*, order: Order, stage: Stage, user=None, note: str = "") -> St
     from orders.services import approvals  # approvals performs moves through this module
 
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         check_move(order=order, stage=stage)
         if approvals.approval_required(order=order, stage=stage):
             approval = approvals.request_approval(order=order, stage=stage, user=user, note=note)
