@@ -7,6 +7,7 @@ pending OrderApproval instead of moving; orders.services.approvals performs the 
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -48,11 +49,12 @@ def on_placed(*, order: Order, user=None) -> None:
 
 
 def check_move(*, order: Order, stage: Stage) -> None:
-    """Why `order` (locked, current) cannot move to `stage`, as a StateConflict (409)."""
+    """Why `order` (locked, current) cannot move to `stage`: a stage of another queue is bad input
+    (ValidationError on `stage`, 400); the rest is a StateConflict (409)."""
     if not order.is_open:
         raise StateConflict(f"Order {order.number} is {order.get_status_display().lower()}: its stage stays.")
     if stage.queue_id != order.queue_id:
-        raise StateConflict(f"“{stage.name}” is a stage of another queue than order {order.number}'s.")
+        raise ValidationError({"stage": f"“{stage.name}” is a stage of another queue than order {order.number}'s."})
     if stage.pk == order.stage_id:
         raise StateConflict(f"Order {order.number} is already in “{stage.name}”.")
     if order.past_point_of_no_return:
@@ -72,8 +74,8 @@ def check_move(*, order: Order, stage: Stage) -> None:
 def change_stage(*, order: Order, stage: Stage, user=None, note: str = "") -> StageChange:
     """Move `order` to `stage`, or ask for an approval when entering `stage` needs one.
 
-    Refused (409, nothing changed): a closed order, a stage of another queue, the stage it is in, a stage
-    before the reached point of no return, an order already waiting for an approval.
+    Refused, nothing changed: a stage of another queue (400); a closed order, the stage it is in, a stage
+    before the reached point of no return, an order already waiting for an approval (409).
     """
     from orders.services import approvals  # approvals performs moves through this module
 
