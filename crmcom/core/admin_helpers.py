@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from crmcom.core.exceptions import StateConflict
 
@@ -13,6 +15,15 @@ def error_text(error: Exception) -> str:
     if isinstance(error, StateConflict):
         return error.message
     return " ".join(error.messages)
+
+
+def link_to(obj, text: str) -> str:
+    """A link to `obj`'s admin page when it has one (another screen may not be registered), else the text."""
+    try:
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return text
+    return format_html('<a href="{}">{}</a>', url, text)
 
 
 def apply_to_each(model_admin, request, objects: Iterable, act: Callable[[object], str]) -> None:

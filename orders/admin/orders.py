@@ -64,6 +64,7 @@ class StageMoveInline(ReadOnlyInline):
 class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ("kind", "transaction", "created_at", "created_by")
+    show_change_link = True  # to the delivery's page (orders.admin.deliveries) with its lines
 
 
 class OrderInvoiceInline(ReadOnlyInline):
