@@ -57,6 +57,7 @@ from inventory.services.posting import post_transaction
 from inventory.services.stock_in_rules import save_stock_in_rule
 from inventory.services.transactions import LineInput, create_transaction
 from orders.models import (
+    Delivery,
     Estimate,
     FulfilmentCharge,
     FulfilmentPolicy,
@@ -67,6 +68,7 @@ from orders.models import (
     Queue,
 )
 from orders.services import stages as stage_services
+from orders.services.stock import GoodsLine, deliver
 from wallets.models import PaymentMethod, Wallet, WalletJournalEntry
 from wallets.services.balances import credit_wallet
 from wallets.services.payment_methods import add_card
@@ -395,6 +397,13 @@ def make_order(
     return order
 
 
+def make_delivery(*, business) -> Delivery:
+    """A real delivery through the service: a fresh device stocked in, ordered and dispatched to the contact."""
+    device = make_device(business=business)
+    order = make_order(business, items=[(device.product, 1)])
+    return deliver(order=order, lines=[GoodsLine(device.product, 1, [device.serial_number])])
+
+
 def make_estimate(*, business, contact=None, items=None, **kwargs):
     """An estimate through the service: two units of a fresh product delivered, unless told otherwise."""
     from orders.services.estimates import ItemInput, create_estimate
@@ -530,6 +539,7 @@ def make_object(model, business):
         Refund: make_refund,
         Payout: make_account_payout,
         Order: make_order,
+        Delivery: make_delivery,
         Queue: make_queue,
         OrderApproval: make_order_approval,
         FulfilmentPolicy: make_fulfilment_policy,

@@ -51,6 +51,8 @@ def attribute_unique_errors(instance: models.Model, error_dict: dict) -> dict:
 
 
 def is_tenant_model(model) -> bool:
+    """Rows owned by one business: a TenantModel ("business"), Business itself ("pk"), or a child reaching its
+    business through a relation (`business_lookup = "order__business"`)."""
     return getattr(model, "business_lookup", None) is not None
 
 
@@ -63,8 +65,20 @@ def is_visible_to(obj, user) -> bool:
     """Whether `user` may see this one row (the per-object twin of scope_queryset)."""
     if not is_tenant_model(type(obj)) or is_platform_admin(user):
         return True
-    owner_id = obj.pk if obj.business_lookup == "pk" else obj.business_id
-    return user.is_authenticated and user.business_id is not None and owner_id == user.business_id
+    return user.is_authenticated and user.business_id is not None and owner_id(obj) == user.business_id
+
+
+def owner_id(obj):
+    """The id of the business owning `obj`, read along its `business_lookup` ("pk", "business", "order__business").
+
+    The path's last step is read as its `_id` column, so "business" costs no query; the steps before it load
+    their rows (use select_related for lists)."""
+    *path, last = obj.business_lookup.split("__")
+    for step in path:
+        obj = getattr(obj, step)
+        if obj is None:
+            return None
+    return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
 
 
 def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:

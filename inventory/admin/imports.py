@@ -13,14 +13,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from crmcom.core.admin import BusinessScopedAdmin, business_of
-from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, link_to
 from inventory.models import Device, DeviceImport, ImportStatus, Warehouse
 from inventory.resources import DeviceResource
 from inventory.services.device_import import start_device_import
@@ -168,12 +168,3 @@ class DeviceImportAdmin(ReadOnlyAdminMixin, AdminLogHistory, ImportMixin, Busine
         else:
             messages.error(request, "Nothing was imported: see the errors below.")
         return HttpResponseRedirect(reverse("admin:inventory_deviceimport_change", args=[result.pk]))
-
-
-def link_to(obj, text: str) -> str:
-    """A link to `obj`'s admin page when it has one (another screen may not be registered), else the text."""
-    try:
-        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return text
-    return format_html('<a href="{}">{}</a>', url, text)

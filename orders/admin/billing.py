@@ -4,23 +4,11 @@ A new row without a stage is an ad hoc milestone (invoiced at once); a row with 
 order enters that stage. Reached milestones are read-only and cannot be deleted.
 """
 
-from decimal import Decimal
-
 from django import forms
-from django.core.exceptions import ValidationError
 
 from crmcom.core.admin import ScopedTabularInline
-from crmcom.core.exceptions import StateConflict
 from orders.models import InvoicingModel, Milestone, Stage
-from orders.services.milestones import (
-    add_milestone,
-    check_open_milestone_order,
-    check_stage_ahead,
-    clean_amount,
-    milestones_total,
-    remove_milestone,
-    shown,
-)
+from orders.services.milestones import add_milestone, remove_milestone
 
 
 class MilestoneForm(forms.ModelForm):
@@ -38,59 +26,27 @@ class MilestoneForm(forms.ModelForm):
 
 
 class MilestoneFormSet(forms.BaseInlineFormSet):
-    """Hands new and deleted rows to the services (under the order's lock); existing rows never change."""
+    """Hands new and deleted rows to the services (under the order's lock); existing rows never change.
 
-    def clean(self):
-        """The services' checks, before anything is saved (the services check again under the order's lock)."""
-        super().clean()
-        order = self.instance
-        if any(form.errors for form in self.forms):
-            return
-        for form in self.deleted_forms:
-            if form.instance.pk and form.instance.reached_at is not None:
-                raise ValidationError(f"Milestone {form.instance.name} was reached: it stays.")
-        new = [f for f in self.forms if f.instance.pk is None and f.has_changed() and f not in self.deleted_forms]
-        if not new:
-            return
-        try:
-            check_open_milestone_order(order)
-        except StateConflict as error:
-            raise ValidationError(error.message) from error
-        adding = Decimal("0")
-        for form in new:
-            try:
-                adding += clean_amount(order, amount=form.cleaned_data.get("amount"), percent=None)
-                if form.cleaned_data.get("stage") is not None:
-                    check_stage_ahead(order, form.cleaned_data["stage"])
-            except ValidationError as error:
-                form.add_error(None, error)
-        if any(form.errors for form in new):
-            return
-        deleted = sum((f.instance.amount for f in self.deleted_forms if f.instance.pk), Decimal("0"))
-        planned = milestones_total(order) - deleted
-        if planned + adding > order.total:
-            raise ValidationError(
-                f"Milestones would total {shown(planned + adding, order.currency)}, more than the order total of "
-                f"{shown(order.total, order.currency)}."
-            )
+    The services alone check the rules (open order, milestone queue, stage ahead, within the order total,
+    not reached): a refusal shows as an error message and saves nothing (OrderAdmin's
+    ServiceRefusalsAsMessages).
+    """
 
     def save(self, commit=True):
         order = self.instance
         removed, added = [], []
-        try:
-            for form in self.deleted_forms:
-                if form.instance.pk:
-                    remove_milestone(milestone=form.instance, user=self.user)
-                    removed.append(form.instance)
-            for form in self.forms:
-                if form.instance.pk is None and form.has_changed() and form not in self.deleted_forms:
-                    data = form.cleaned_data
-                    stage, user = data.get("stage"), self.user
-                    added.append(
-                        add_milestone(order=order, name=data["name"], amount=data["amount"], stage=stage, user=user)
-                    )
-        except StateConflict as error:  # a concurrent change since the form was validated
-            raise ValidationError(error.message) from error
+        for form in self.deleted_forms:
+            if form.instance.pk:
+                remove_milestone(milestone=form.instance, user=self.user)
+                removed.append(form.instance)
+        for form in self.forms:
+            if form.instance.pk is None and form.has_changed() and form not in self.deleted_forms:
+                data = form.cleaned_data
+                stage, user = data.get("stage"), self.user
+                added.append(
+                    add_milestone(order=order, name=data["name"], amount=data["amount"], stage=stage, user=user)
+                )
         # What the admin's change message and history entry read.
         self.new_objects, self.changed_objects, self.deleted_objects = added, [], removed
         return added

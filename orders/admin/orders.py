@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
-from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, apply_to_each
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsAsMessages, apply_to_each
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
 from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
 from orders.admin.stock import STOCK_ACTIONS  # cancel, complete (stock helper)
@@ -64,6 +64,7 @@ class StageMoveInline(ReadOnlyInline):
 class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ("kind", "transaction", "created_at", "created_by")
+    show_change_link = True  # to the delivery's page (orders.admin.deliveries) with its lines
 
 
 class OrderInvoiceInline(ReadOnlyInline):
@@ -77,7 +78,7 @@ class ApprovalInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(BusinessScopedAdmin):
+class OrderAdmin(ServiceRefusalsAsMessages, BusinessScopedAdmin):
     list_display = ("number", "contact", "stage", "status", "total", "currency", "placed_at")
     list_filter = ("status", "queue", ("stage", admin.RelatedOnlyFieldListFilter), "fulfilled_by", "placed_at")
     search_fields = ("number", "contact__first_name", "contact__last_name", "contact__company_name")
@@ -112,7 +113,7 @@ class OrderAdmin(BusinessScopedAdmin):
             def move(entry):
                 order, value = entry
                 stage = by_pk.get(int(value)) if value.isdigit() else None
-                if stage is None or stage.queue_id != order.queue_id:
+                if stage is None:
                     raise ValidationError("Choose a stage of the order's queue.")
                 change = change_stage(order=order, stage=stage, user=request.user, note="Moved in the admin")
                 if change.approval is not None:

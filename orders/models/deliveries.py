@@ -14,6 +14,8 @@ class Delivery(models.Model):
     """Goods out to the contact (STOCK_OUT sale or dispatch) or back before the PoNR (STOCK_IN dispatch return,
     or the `return` of the credit note that credited invoiced goods)."""
 
+    business_lookup = "order__business"  # tenancy: a delivery is its order's business's (crmcom.core.tenancy)
+
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=10, choices=DeliveryKind.choices, default=DeliveryKind.DELIVERY)
     transaction = models.OneToOneField(

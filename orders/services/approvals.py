@@ -16,7 +16,8 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
 from orders.models import ApprovalState, Order, OrderApproval, Stage
 from orders.selectors.payloads import approval_payload
-from orders.services.stages import check_move, lock_order, perform_move
+from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.stages import check_move, perform_move
 
 
 def approval_required(*, order: Order, stage: Stage) -> bool:
@@ -54,7 +55,7 @@ def request_approval(*, order: Order, stage: Stage, user=None, note: str = "") -
 
 def _lock(approval: OrderApproval) -> tuple[Order, OrderApproval]:
     """Lock the order, then its approval (always in that order, as moves do), and check it is still pending."""
-    order = lock_order(approval.order)
+    order = lock_order(approval.order_id, related=ORDER_CONTEXT)
     approval = OrderApproval.objects.select_for_update().select_related("stage").get(pk=approval.pk)
     if approval.state != ApprovalState.PENDING:
         raise StateConflict(f"This approval was already {approval.get_state_display().lower()}.")

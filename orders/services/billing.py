@@ -44,7 +44,8 @@ from finance.services.credit_notes import CreditLineInput, issue_credit_note
 from finance.services.invoices import InvoiceLineInput, create_invoice
 from inventory.models import Device, DeviceState
 from orders.models import DeliveryKind, DeliveryLine, InvoicingModel, OrderInvoice, OrderInvoiceReason, OrderItem
-from orders.services.milestones import create_stage_milestones, lock_order, reach_stage_milestone
+from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.milestones import create_stage_milestones, reach_stage_milestone
 
 ZERO = Decimal("0")
 
@@ -53,7 +54,7 @@ def on_order_placed(*, order, user=None) -> Invoice | None:
     """Upfront: the whole order invoiced (no stock moves). Milestones: its stage milestones created, and
     the first stage's reached (placement enters the first stage before calling this)."""
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         model = order.queue.invoicing_model
         if model == InvoicingModel.UPFRONT:
             return invoice_remaining(order, reason=OrderInvoiceReason.UPFRONT, user=user)
@@ -66,7 +67,7 @@ def on_order_placed(*, order, user=None) -> Invoice | None:
 def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
     """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR. Returns that invoice."""
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         model = order.queue.invoicing_model
         if model == InvoicingModel.MILESTONES:
             reach_stage_milestone(order=order, stage=stage, user=user)
@@ -78,7 +79,7 @@ def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
 def on_delivered(*, order, delivery, user=None) -> Invoice | None:
     """Progress-based invoicing: the delivered units not invoiced yet, one invoice per delivery."""
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         if order.queue.invoicing_model != InvoicingModel.PROGRESS:
             return None
         return invoice_remaining(order, reason=OrderInvoiceReason.DELIVERY, user=user, delivered_only=True)
@@ -96,7 +97,7 @@ def cancellation_invoice(*, order, user=None) -> Invoice | None:
 
 def settle(order, *, reason: str, user=None) -> Invoice | None:
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         why = "completed" if reason == OrderInvoiceReason.FINAL else "cancelled"
         note = f"Order {order.number} {why}: billed in full by its {reason} invoice."
         credit_milestone_invoices(order, note=note, user=user)

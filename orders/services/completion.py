@@ -8,7 +8,8 @@ from crmcom.automations.models import Event
 from crmcom.core.exceptions import StateConflict
 from orders.models import ApprovalState, Order, OrderItem, OrderStatus, Stage
 from orders.services import billing
-from orders.services.stock import goods_items, lock_order, order_payload
+from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.stock import goods_items, order_payload
 
 
 def completion_blockers(order: Order) -> list[str]:
@@ -40,7 +41,7 @@ def complete_order(*, order: Order, user=None) -> Order:
     All in one transaction: a refusal (409, naming what is missing) leaves no final invoice behind.
     """
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         blockers = completion_blockers(locked)
         if blockers:
             raise StateConflict(f"Order {locked.number} cannot complete yet: {' '.join(blockers)}")

@@ -33,16 +33,11 @@ from finance.models import Invoice, Product, ProductKind, ServiceType
 from finance.services.invoices import InvoiceLineInput, create_invoice
 from finance.services.payments import record_payment
 from orders.models import InvoicingModel, Milestone, Order, OrderInvoice, OrderInvoiceReason, Stage
+from orders.services.locks import ORDER_CONTEXT, lock_order
 
 MILESTONE_SKU = "ORDER-MILESTONE"
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
-
-
-def lock_order(order: Order) -> Order:
-    """The order's row, locked for the rest of the transaction (the lock every billing change takes first)."""
-    locked = Order.objects.select_for_update(no_key=True, of=("self",)).select_related("queue", "contact")
-    return locked.get(pk=order.pk)
 
 
 def stage_milestone_amount(order: Order, stage: Stage) -> Decimal:
@@ -69,7 +64,7 @@ def create_stage_milestones(order: Order) -> list[Milestone]:
     left and those left with nothing are not made: the total is never exceeded.
     """
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         if order.queue.invoicing_model != InvoicingModel.MILESTONES:
             return []
         taken = set(order.milestones.filter(stage__isnull=False).values_list("stage_id", flat=True))
@@ -155,7 +150,7 @@ def add_milestone(
     if stage is not None and payment_method:
         raise ValidationError({"payment_method": "Only ad hoc milestones are paid when added."})
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         check_open_milestone_order(order)
         value = clean_amount(order, amount=amount, percent=percent)
         if stage is not None:
@@ -181,7 +176,7 @@ def check_stage_ahead(order: Order, stage: Stage) -> None:
 def remove_milestone(*, milestone: Milestone, user=None) -> None:
     """Remove a milestone not reached yet (409 once reached: its invoice stands, or on a closed order)."""
     with transaction.atomic():
-        order = lock_order(milestone.order)
+        order = lock_order(milestone.order_id, related=ORDER_CONTEXT)
         milestone = Milestone.objects.filter(pk=milestone.pk, order=order).first()
         if milestone is None:
             raise StateConflict("This milestone is already removed.")
@@ -195,7 +190,7 @@ def remove_milestone(*, milestone: Milestone, user=None) -> None:
 def reach_stage_milestone(*, order: Order, stage: Stage, user=None) -> Milestone | None:
     """The order entered `stage`: its milestone there, if any and not reached yet, is reached and invoiced."""
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         milestone = order.milestones.filter(stage=stage, reached_at__isnull=True).first()
         if milestone is None:
             return None

@@ -22,7 +22,8 @@ from finance.models import Product, ProductKind
 from finance.services.pricing import catalogue_price, line_amounts
 from orders.models import DeliveryLine, FulfilmentPolicy, Milestone, Order, OrderItem
 from orders.services.bundles import Component, bundle_components, component_items
-from orders.services.stock import active_reservation, hold, lock_order, lock_stock, order_payload
+from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.stock import active_reservation, hold, lock_stock, order_payload
 
 ZERO = Decimal("0")
 
@@ -92,7 +93,7 @@ def modify_items(*, order: Order, items, user=None) -> Order:
     """
     changes = [change if isinstance(change, ItemChange) else ItemChange(**change) for change in items or []]
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         allowed, why = modification_allowed(locked)
         if not allowed:
             raise StateConflict(why)

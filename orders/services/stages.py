@@ -7,6 +7,7 @@ pending OrderApproval instead of moving; orders.services.approvals performs the 
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
@@ -19,6 +20,7 @@ from crmcom.core.services import recorded_user
 from orders.models import ApprovalState, Order, OrderApproval, OrderStatus, Stage, StageMove
 from orders.selectors.payloads import order_payload
 from orders.services import billing, stock
+from orders.services.locks import ORDER_CONTEXT, lock_order
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,6 @@ class StageChange:
     @property
     def moved(self) -> bool:
         return self.approval is None
-
-
-# The order's row, locked for this transaction (no key lock: its items and logs may still be added).
-lock_order = stock.lock_order
 
 
 def move_payload(order: Order, *, from_stage: Stage | None, to_stage: Stage) -> dict:
@@ -51,11 +49,12 @@ def on_placed(*, order: Order, user=None) -> None:
 
 
 def check_move(*, order: Order, stage: Stage) -> None:
-    """Why `order` (locked, current) cannot move to `stage`, as a StateConflict (409)."""
+    """Why `order` (locked, current) cannot move to `stage`: a stage of another queue is bad input
+    (ValidationError on `stage`, 400); the rest is a StateConflict (409)."""
     if not order.is_open:
         raise StateConflict(f"Order {order.number} is {order.get_status_display().lower()}: its stage stays.")
     if stage.queue_id != order.queue_id:
-        raise StateConflict(f"“{stage.name}” is a stage of another queue than order {order.number}'s.")
+        raise ValidationError({"stage": f"“{stage.name}” is a stage of another queue than order {order.number}'s."})
     if stage.pk == order.stage_id:
         raise StateConflict(f"Order {order.number} is already in “{stage.name}”.")
     if order.past_point_of_no_return:
@@ -75,13 +74,13 @@ def check_move(*, order: Order, stage: Stage) -> None:
 def change_stage(*, order: Order, stage: Stage, user=None, note: str = "") -> StageChange:
     """Move `order` to `stage`, or ask for an approval when entering `stage` needs one.
 
-    Refused (409, nothing changed): a closed order, a stage of another queue, the stage it is in, a stage
-    before the reached point of no return, an order already waiting for an approval.
+    Refused, nothing changed: a stage of another queue (400); a closed order, the stage it is in, a stage
+    before the reached point of no return, an order already waiting for an approval (409).
     """
     from orders.services import approvals  # approvals performs moves through this module
 
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, related=ORDER_CONTEXT)
         check_move(order=order, stage=stage)
         if approvals.approval_required(order=order, stage=stage):
             approval = approvals.request_approval(order=order, stage=stage, user=user, note=note)

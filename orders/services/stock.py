@@ -17,10 +17,10 @@ credits):
   Devices come back used either way. Cancelling before the PoNR takes everything back so and credits the
   order's invoices in full.
 
-Lock order, as in inventory (order row first, then stock): the order row, the items' reservations, the
-devices, the balances, each in primary-key order and all taken before the first write; the stock services
-called afterwards take the same locks again, which they already hold. Credit notes (returns of sold units,
-cancellation) are issued first, right after the order row: finance locks each invoice before its stock.
+Lock order (orders.services.locks), as in inventory (order row first, then stock): the order row, the items'
+reservations, the devices, the balances, each in primary-key order and all taken before the first write; the
+stock services called afterwards take the same locks again, which they already hold. Credit notes (returns of
+sold units, cancellation) are issued first, right after the order row: finance locks each invoice before its stock.
 """
 
 from collections import Counter, defaultdict
@@ -45,6 +45,7 @@ from inventory.services.transactions import LineInput, create_transaction
 from orders.models import ApprovalState, Delivery, DeliveryKind, DeliveryLine, Order, OrderApproval, OrderItem
 from orders.selectors.payloads import order_payload
 from orders.services import billing, credits
+from orders.services.locks import ORDER_CONTEXT, lock_order
 
 
 @dataclass
@@ -66,15 +67,6 @@ class Portion:
 
 
 # Reads ---------------------------------------------------------------------------------------------------
-
-
-def lock_order(order: Order) -> Order:
-    """The order's row, locked (no key) until the caller's transaction ends; the first lock every service takes."""
-    return (
-        Order.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("stage", "queue", "warehouse", "contact")
-        .get(pk=order.pk)
-    )
 
 
 def goods_items(order: Order) -> list[OrderItem]:
@@ -173,7 +165,7 @@ def reserve_order(*, order: Order, user=None) -> Order:
     Sets `reserved_at` on the locked row and on the instance passed in (the stage service saves that one).
     """
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         ensure_open(locked, "it is reserved")
         if locked.reserved_at is not None:
             raise StateConflict(f"Order {locked.number} was reserved at {locked.reserved_at:%Y-%m-%d %H:%M}.")
@@ -204,7 +196,7 @@ def deliver_goods(*, order: Order, lines, user=None) -> list[Delivery]:
     """
     lines = as_goods_lines(lines)
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         ensure_open(locked, "goods are delivered")
         portions = allocate(
             lines, goods_items(locked), left=lambda item: item.quantity - item.delivered, doing="deliver"
@@ -355,7 +347,7 @@ def return_goods(*, order: Order, lines, user=None) -> list[Delivery]:
     """
     lines = as_goods_lines(lines)
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         ensure_open(locked, "goods are returned")
         refuse_after_ponr(locked)
         deliveries = take_back(locked, lines, user)
@@ -449,7 +441,7 @@ def cancel_order(*, order: Order, user=None) -> Order:
     charges the contact the amount and delivered goods stay delivered.
     """
     with transaction.atomic():
-        locked = lock_order(order)
+        locked = lock_order(order, related=ORDER_CONTEXT)
         ensure_open(locked, "it is cancelled")
         items = goods_items(locked)
         reservations = [r for r in (active_reservation(item) for item in items) if r is not None]

@@ -2,13 +2,16 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from rest_framework.relations import ManyRelatedField, RelatedField
 
+from contacts.models import Business, User
 from crmcom.api_urls import router
 from crmcom.core.admin import BusinessScopedAdmin
 from crmcom.core.api.filters import BusinessScopedFilterBackend
-from crmcom.core.tenancy import is_tenant_model
+from crmcom.core.tenancy import is_tenant_model, is_visible_to, scope_queryset
+from orders.models import Delivery, Order
 from tests.factories import make_object
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +168,24 @@ def test_the_walks_have_relations_to_check():
     """The per-route relation checks above loop over what these helpers find: they must find something."""
     assert any(True for _, viewset in ROUTES for _ in related_tenant_fields(viewset))
     assert any(is_tenant_model(model) for _, viewset in ROUTES for _, model in relation_filters(viewset))
+
+
+# is_visible_to along each kind of business_lookup
+
+
+@pytest.mark.parametrize(
+    ("model", "lookup"),
+    [(Business, "pk"), (Order, "business"), (Delivery, "order__business")],
+    ids=lambda value: value if isinstance(value, str) else value.__name__,
+)
+def test_one_row_is_visible_to_its_business_staff_only(model, lookup, owner, business, other_business):
+    mine, theirs = make_object(model, business), make_object(model, other_business)
+    rival_owner = User.objects.get(business=other_business)
+    platform = User.objects.create_superuser(username="platform", password="a-long-pass-phrase")
+
+    assert model.business_lookup == lookup
+    assert is_visible_to(mine, owner) and not is_visible_to(theirs, owner)
+    assert is_visible_to(theirs, rival_owner) and not is_visible_to(mine, rival_owner)
+    assert is_visible_to(theirs, platform)
+    assert not is_visible_to(mine, AnonymousUser())
+    assert list(scope_queryset(model.objects.all(), owner)) == [mine]

@@ -5,6 +5,8 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
@@ -242,21 +244,52 @@ def test_admin_adds_and_removes_milestones_through_the_service(staff_client, ord
     assert extra.is_ad_hoc and extra.invoice.total == D("2.50")
 
 
-def test_admin_refuses_milestones_over_the_total_and_saves_nothing(staff_client, order):
+def admin_messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_admin_refuses_milestones_over_the_total_and_rolls_the_whole_save_back(staff_client, order):
     url = f"/admin/orders/order/{order.pk}/change/"
+    add_milestone(order=order, name="Later", amount="1.00", stage=stages(order.queue)[4])
+    data = change_form_data(staff_client.get(url))
+    data.update(
+        {
+            "milestones-TOTAL_FORMS": "3",
+            "milestones-1-DELETE": "on",  # Later: removed first, then the addition is refused
+            "milestones-2-name": "Too much",
+            "milestones-2-amount": "27.01",
+            "milestones-2-order": str(order.pk),
+        }
+    )
+
+    response = staff_client.post(url, data)
+
+    assert (response.status_code, response.url) == (302, url)  # back to the order, not a server error
+    assert admin_messages(response) == [
+        "Milestones would total 36.01 EUR, more than the order total of 36.00 EUR: "
+        "at most 27.00 EUR is left for milestones."
+    ]
+    assert list(order.milestones.values_list("name", flat=True)) == ["Deposit", "Later"]
+    assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
+
+
+def test_admin_refuses_removing_a_reached_milestone_and_writes_nothing(staff_client, order):
+    url = f"/admin/orders/order/{order.pk}/change/"
+    move_stage(order=order, stage=stages(order.queue)[2])  # Deposit reached, its invoice issued
     data = change_form_data(staff_client.get(url))
     data.update(
         {
             "milestones-TOTAL_FORMS": "2",
-            "milestones-1-name": "Too much",
-            "milestones-1-amount": "27.01",
+            "milestones-0-DELETE": "on",
+            "milestones-1-name": "Extra",
+            "milestones-1-amount": "2.50",
             "milestones-1-order": str(order.pk),
         }
     )
 
     response = staff_client.post(url, data)
 
-    assert response.status_code == 200
-    milestones = response.context["inline_admin_formsets"][-1].formset
-    assert "more than the order total of 36.00 EUR" in str(milestones.non_form_errors())
+    assert response.status_code == 302
+    assert admin_messages(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
+    assert OrderInvoice.objects.filter(order=order).count() == 1  # the Deposit's only

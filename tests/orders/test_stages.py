@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from crmcom.automations.models import Event
 from crmcom.core.exceptions import StateConflict
@@ -99,14 +100,11 @@ def test_the_point_of_no_return_is_dated_once_and_there_is_no_going_back(busines
     assert Order.objects.get(pk=order.pk).stage_id == stages[3].pk
 
 
-@pytest.mark.parametrize("case", ["same stage", "other queue", "closed order"])
+@pytest.mark.parametrize("case", ["same stage", "closed order"])
 def test_illegal_moves_are_refused_and_change_nothing(business, case):
     order = stocked_order(business)
     stages = stages_of(order)
     target = stages[1]
-    if case == "other queue":
-        other = create_queue(business=business, name="Other", stages=[Stage(name="Only", position=1)])
-        target = other.stages.get()
     if case == "closed order":
         target = stages[2]
         order = Order.objects.get(pk=order.pk)
@@ -118,19 +116,28 @@ def test_illegal_moves_are_refused_and_change_nothing(business, case):
     with pytest.raises(StateConflict) as refused:
         move_stage(order=order, stage=target)
 
-    expected = {"same stage": "already in", "other queue": "another queue", "closed order": "cancelled"}[case]
+    expected = {"same stage": "already in", "closed order": "cancelled"}[case]
     assert expected in refused.value.message
     assert snapshot(order) == before
 
 
-def test_stages_of_another_business_queue_are_another_queue(business):
-    rival, _ = make_business("Rival")
+@pytest.mark.parametrize("whose", ["ours", "a rival's"])
+def test_a_stage_of_another_queue_is_bad_input_on_stage_and_changes_nothing(business, whose):
     order = stocked_order(business)
-    theirs = Stage.objects.filter(queue=Queue.objects.get(business=rival, is_default=True)).last()
+    if whose == "ours":
+        target = create_queue(business=business, name="Other", stages=[Stage(name="Only", position=1)]).stages.get()
+    else:
+        rival, _ = make_business("Rival")
+        target = Stage.objects.filter(queue=Queue.objects.get(business=rival, is_default=True)).last()
+    before = snapshot(order)
 
-    with pytest.raises(StateConflict, match="another queue"):
-        move_stage(order=order, stage=theirs)
-    assert Order.objects.get(pk=order.pk).stage.position == 1
+    with pytest.raises(ValidationError) as refused:
+        move_stage(order=order, stage=target)
+
+    assert refused.value.message_dict == {
+        "stage": [f"“{target.name}” is a stage of another queue than order {order.number}'s."]
+    }
+    assert snapshot(order) == before
 
 
 def test_a_failing_step_rolls_the_whole_move_back(business):

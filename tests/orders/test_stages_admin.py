@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from orders.models import ApprovalState, Order, OrderApproval, Queue, Stage
-from tests.factories import make_order, make_order_approval
+from tests.factories import make_order, make_order_approval, make_queue
 from tests.orders.stage_support import stages_of, stocked_order
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,17 @@ def test_refused_moves_are_admin_errors_and_the_others_still_move(staff_client, 
     assert any(m.startswith(f"{refused.number}:") and "point of no return" in m for m in messages)
     assert Order.objects.get(pk=refused.pk).stage == stages[3]
     assert Order.objects.get(pk=moved.pk).stage == stages[2]
+
+
+def test_a_stage_of_another_selected_orders_queue_is_the_services_refusal(staff_client, business):
+    ours = stocked_order(business)
+    theirs = make_order(business, queue=make_queue(business=business))
+    elsewhere = stages_of(theirs)[2]
+
+    done = apply_moves(staff_client, {ours: elsewhere, theirs: None})
+
+    assert texts(done) == [f"{ours.number}: “{elsewhere.name}” is a stage of another queue than order {ours.number}'s."]
+    assert Order.objects.get(pk=ours.pk).stage.position == 1
 
 
 def test_a_gated_move_from_the_admin_waits_and_the_approvals_admin_approves(staff_client, business):
