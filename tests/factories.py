@@ -168,7 +168,20 @@ class LocationFactory(factory.django.DjangoModelFactory):
 
 
 def default_warehouse(business) -> Warehouse:
-    return Warehouse.objects.get(business=business, is_default=True)
+    """The business's own default warehouse (sign-up makes it)."""
+    return Warehouse.objects.get(business=business, organisation=None, is_default=True)
+
+
+def b2b_merchant(business, *, warehouse: bool = True) -> Organisation:
+    """A B2B merchant (it owns products and fulfils them), with its default warehouse unless told otherwise."""
+    merchant = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    if warehouse:
+        WarehouseFactory(business=business, name=f"{merchant.name} depot", organisation=merchant, is_default=True)
+    return merchant
+
+
+def merchant_warehouse(merchant: Organisation) -> Warehouse:
+    return Warehouse.objects.get(organisation=merchant, is_default=True)
 
 
 def stocked_product(business, *, sku: str, traceable: bool) -> Product:
@@ -228,7 +241,7 @@ def make_device_import(*, business) -> DeviceImport:
     """A finished dry run (a row, without writing its file: the upload path has tests of its own)."""
     return DeviceImport.objects.create(
         business=business,
-        warehouse=Warehouse.objects.get(business=business, is_default=True),
+        warehouse=default_warehouse(business),
         file="device-imports/devices.csv",
         dry_run=True,
         status="validated",

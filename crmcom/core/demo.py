@@ -8,7 +8,7 @@ from contacts.services.organisations import save_organisation
 from contacts.services.signup import signup_business
 from finance.models import CharacteristicDefinition, Product, ProductKind, ProductPrice, ServiceType
 from finance.services.products import save_product
-from inventory.models import Warehouse
+from inventory.selectors_warehouses import business_warehouse
 from inventory.services.device_import import import_devices
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
@@ -122,7 +122,7 @@ def seed_contacts(business: Business) -> None:
 
 def seed_stock(business: Business) -> None:
     """Devices through the device import, remote controls through a posted stock-in: the dashboard has stock."""
-    warehouse = Warehouse.objects.get(business=business, is_default=True)
+    warehouse = business_warehouse(business_id=business.pk)
     files = [
         (["serial_number", "sku", "char:resolution"], [[f"STB-{n:04d}", "STB-4K", "4K"] for n in range(1, 13)]),
         (["serial_number", "sku", "char:wifi_standard"], [[f"RTR-{n:04d}", "RTR-AX", "wifi6"] for n in range(1, 9)]),

@@ -16,6 +16,7 @@ from finance.services.numbering import next_number
 from finance.services.pricing import catalogue_price, line_amounts
 from inventory.exceptions import IllegalTransition
 from inventory.models import Device, DeviceState, LinePurpose, TransactionKind, Warehouse, WarehouseTransaction
+from inventory.selectors_warehouses import business_warehouse
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
 
@@ -191,7 +192,7 @@ def issue_invoice(*, invoice: Invoice, user=None) -> Invoice:
         invoice = lock_invoice(invoice.pk)
         if invoice.state != InvoiceState.DRAFT:
             raise StateConflict(f"Invoice {invoice} is {invoice.state}: only drafts are issued.")
-        invoice.warehouse = invoice.warehouse or Warehouse.objects.get(business_id=invoice.business_id, is_default=True)
+        invoice.warehouse = invoice.warehouse or business_warehouse(business_id=invoice.business_id)
         stock_transactions = stock_out(invoice, user)
         account = lock_account(invoice.account)
         if account.credit_limit is not None and account.balance + invoice.total > account.credit_limit:

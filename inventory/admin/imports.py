@@ -39,7 +39,7 @@ class DeviceImportForm(ImportForm):
     def __init__(self, formats, resources, business=None, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.fields["warehouse"].queryset = warehouses_of(business)
-        self.fields["warehouse"].initial = warehouses_of(business).filter(is_default=True).first()
+        self.fields["warehouse"].initial = warehouses_of(business).filter(organisation=None, is_default=True).first()
 
 
 class ConfirmDeviceImportForm(ConfirmImportForm):

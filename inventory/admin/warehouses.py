@@ -1,11 +1,15 @@
 """Warehouses and their location trees."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
 
+from contacts.models import OrganisationKind
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
 from inventory.models import Location, Warehouse
 from inventory.services.locations import save_location
+from inventory.services.warehouses import check_warehouse_change, save_warehouse
 
 
 class LocationFormSet(BaseInlineFormSet):
@@ -31,16 +35,40 @@ class LocationInline(ScopedTabularInline):
         return formset
 
 
+class WarehouseForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            check_warehouse_change(self.instance)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
 @admin.register(Warehouse)
 class WarehouseAdmin(BusinessScopedAdmin):
-    list_display = ("name", "kind", "is_default")
-    list_filter = ("kind", "is_default")
-    search_fields = ("name",)
-    readonly_fields = ("is_default",)
+    form = WarehouseForm
+    list_display = ("name", "kind", "organisation", "is_default")
+    list_filter = ("kind", "organisation", "is_default")
+    list_select_related = ("organisation",)
+    search_fields = ("name", "organisation__name")
     inlines = [LocationInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "organisation":  # the business's B2B merchants: only they hold stock of their own
+            field.queryset = field.queryset.filter(kind=OrganisationKind.B2B_MERCHANT)
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_default and obj.organisation_id is None:
+            return ("organisation", "is_default")  # the business's own default stays so (save_warehouse)
+        return ()
 
     def has_delete_permission(self, request, obj=None):
         return False  # as in the API: a warehouse keeps its ledger; sign-up's default one must stay
+
+    def save_model(self, request, obj, form, change):
+        save_warehouse(business=business_of(request) or obj.business, warehouse=obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Location:

@@ -11,8 +11,7 @@ class DeviceStatusSerializer(BusinessScopedModelSerializer):
 class WarehouseSerializer(BusinessScopedModelSerializer):
     class Meta:
         model = Warehouse
-        fields = ["id", "name", "kind", "is_default"]
-        read_only_fields = ["is_default"]
+        fields = ["id", "name", "kind", "organisation", "is_default"]
 
 
 class LocationSerializer(BusinessScopedModelSerializer):

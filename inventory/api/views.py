@@ -9,6 +9,7 @@ from inventory.models import DeviceStatus, Location, StockInStatusRule, Warehous
 from inventory.services.device_statuses import delete_device_status, save_device_status
 from inventory.services.locations import save_location
 from inventory.services.stock_in_rules import save_stock_in_rule
+from inventory.services.warehouses import save_warehouse
 
 
 class DeviceStatusViewSet(BusinessScopedViewSet):
@@ -26,11 +27,16 @@ class DeviceStatusViewSet(BusinessScopedViewSet):
 
 
 class WarehouseViewSet(BusinessScopedViewSet):
+    """The business's warehouses and its B2B merchants' (`organisation`), each with at most one default."""
+
     queryset = Warehouse.objects.all()
     serializer_class = WarehouseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-    filterset_fields = ["kind", "is_default"]
+    filterset_fields = ["kind", "organisation", "is_default"]
     search_fields = ["name"]
+
+    def write(self, instance):
+        return save_warehouse(business=self.business, warehouse=instance)
 
 
 class LocationViewSet(BusinessScopedViewSet):

@@ -4,7 +4,8 @@ Everything happens in one transaction under the estimate's row lock, so an estim
 a second attempt (or a concurrent one, which waits for the lock) finds it used and gets a 409, as does an
 expired one. Each order is numbered, created in its queue's first stage with the estimate's frozen items
 (a bundle followed by its component items) and charges, logged (stages.on_placed) and invoiced as its
-queue says (billing.on_order_placed).
+queue says (billing.on_order_placed). Its goods come from its fulfiller's warehouse (a B2B merchant's
+own, else the business's default: inventory.selectors_warehouses); a merchant without one places nothing.
 
 Payment, per order (the estimate's account credit and wallet funds are spread over the orders in turn):
 - account credit: nothing to move. Credit is a negative account balance; the order's invoices raise the
@@ -36,7 +37,7 @@ from crmcom.core.services import recorded_user
 from finance.models import DocumentKind, Invoice, InvoiceState, Product
 from finance.services.numbering import take_numbers
 from finance.services.payments import record_payment
-from inventory.models import Warehouse
+from inventory.selectors_warehouses import fulfilment_warehouse
 from orders.models import Estimate, Order, OrderInvoiceReason, OrderItem, PaymentMethodKind, Queue, Stage
 from orders.selectors.estimates import default_queue
 from orders.services import billing, stages
@@ -82,9 +83,8 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
         if payment_method == PaymentMethodKind.CARD and estimate.amount_due > 0:
             _primary_card(estimate.contact)
         queue, first_stage = _default_queue(business)
-        warehouse = Warehouse.objects.filter(business=business, is_default=True).first()
-        if warehouse is None:
-            raise StateConflict("The business has no default warehouse to fulfil orders from.")
+        fulfillers = _fulfillers(business, estimate.groups)
+        warehouses = [fulfilment_warehouse(business=business, organisation=fulfiller) for fulfiller in fulfillers]
         orders = [
             _create_order(
                 estimate=estimate,
@@ -92,11 +92,14 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
                 number=number,
                 queue=queue,
                 stage=first_stage,
+                fulfilled_by=fulfiller,
                 warehouse=warehouse,
                 payment_method=payment_method,
                 user=user,
             )
-            for group, number in zip(estimate.groups, numbers, strict=True)
+            for group, number, fulfiller, warehouse in zip(
+                estimate.groups, numbers, fulfillers, warehouses, strict=True
+            )
         ]
         for order in orders:
             stages.on_placed(order=order, user=user)
@@ -131,6 +134,12 @@ def _default_queue(business) -> tuple[Queue, Stage]:
     return queue, first
 
 
+def _fulfillers(business, groups: list[dict]) -> list[Organisation]:
+    """The organisation fulfilling each group, in the groups' order."""
+    organisations = Organisation.objects.filter(business=business).in_bulk([group["fulfilled_by"] for group in groups])
+    return [organisations[group["fulfilled_by"]] for group in groups]
+
+
 def _primary_card(contact) -> Card:
     card = Card.objects.filter(wallet__contact=contact, is_primary=True).first()
     if card is None:
@@ -138,7 +147,7 @@ def _primary_card(contact) -> Card:
     return card
 
 
-def _create_order(*, estimate, group, number, queue, stage, warehouse, payment_method, user) -> Order:
+def _create_order(*, estimate, group, number, queue, stage, fulfilled_by, warehouse, payment_method, user) -> Order:
     lines = [(line, False) for line in group["items"]] + [(line, True) for line in group["charges"]]
     products = Product.objects.in_bulk([line["product"] for line, _ in lines])
     total_before, discounts = gross_and_discounts([line for line, _ in lines])
@@ -146,7 +155,7 @@ def _create_order(*, estimate, group, number, queue, stage, warehouse, payment_m
         business_id=estimate.business_id,
         number=number,
         contact=estimate.contact,
-        fulfilled_by=Organisation.objects.get(pk=group["fulfilled_by"], business_id=estimate.business_id),
+        fulfilled_by=fulfilled_by,
         queue=queue,
         stage=stage,
         estimate=estimate,

@@ -1,7 +1,7 @@
 import pytest
 
 from contacts.models import Organisation
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, b2b_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,14 @@ def test_a_merchant_that_owns_products_cannot_be_deleted(api, business):
 
     assert response.status_code == 409
     assert "products" in response.json()["detail"]
+
+
+def test_a_b2b_merchant_with_a_warehouse_keeps_its_kind(api, business):
+    holding, bare = b2b_merchant(business), b2b_merchant(business, warehouse=False)
+
+    refused = api.patch(f"/api/v1/organisations/{holding.pk}/", {"kind": "merchant"})
+    allowed = api.patch(f"/api/v1/organisations/{bare.pk}/", {"kind": "merchant"})
+
+    assert refused.status_code == 400 and "warehouses of its own" in refused.json()["kind"][0]
+    assert allowed.status_code == 200, allowed.json()
+    assert Organisation.objects.get(pk=holding.pk).kind == "b2b_merchant"

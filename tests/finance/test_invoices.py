@@ -18,7 +18,14 @@ from inventory.selectors import stock_drift
 from inventory.services.devices import block_device
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
-from tests.factories import ProductFactory, make_business, make_contact, stock_in_devices
+from tests.factories import (
+    ProductFactory,
+    b2b_merchant,
+    make_business,
+    make_contact,
+    merchant_warehouse,
+    stock_in_devices,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -248,6 +255,18 @@ def sell_elsewhere(serial):
         lines=[InvoiceLineInput(device.product, 1, serial_numbers=[serial])],
         issue=True,
     )
+
+
+def test_an_invoice_without_a_warehouse_stocks_out_from_the_business_default_not_a_merchants(
+    api, business, contact, warehouse, cable
+):
+    depot = merchant_warehouse(b2b_merchant(business))  # another default, of a B2B merchant's stock
+    stock_in(cable, 5, depot)
+
+    response = post_invoice(api, contact, [{"product": cable.pk, "quantity": 2}])
+
+    assert response.status_code == 201, response.json()
+    assert (balance(cable, warehouse).in_hand, balance(cable, depot).in_hand) == (3, 5)
 
 
 @pytest.mark.parametrize("make_unavailable", [block, move_away, sell_elsewhere], ids=["blocked", "elsewhere", "sold"])

@@ -9,21 +9,23 @@ from orders.services.stages import move_stage
 from tests.factories import ProductFactory, default_warehouse, make_order
 
 
-def stock_in(business, product, quantity: int, serial_numbers: list[str] | None = None) -> None:
-    """`quantity` units of `product` posted in to the default warehouse (devices `serial_numbers`)."""
+def stock_in(business, product, quantity: int, serial_numbers: list[str] | None = None, *, warehouse=None) -> None:
+    """`quantity` units of `product` posted in to `warehouse` (the default one) (devices `serial_numbers`)."""
     txn = create_transaction(
         business=business,
         kind="stock_in",
-        warehouse=default_warehouse(business),
+        warehouse=warehouse or default_warehouse(business),
         lines=[LineInput(product=product, quantity=quantity, serial_numbers=serial_numbers or [])],
     )
     post_transaction(transaction=txn)
 
 
-def goods(business, quantity: int, *, traceable: bool = False, prefix: str = "SN"):
-    """A stockable product with `quantity` units in the default warehouse (devices named prefix-0…)."""
-    product = ProductFactory(business=business, traceable=traceable)
-    stock_in(business, product, quantity, [f"{prefix}-{product.pk}-{n}" for n in range(quantity)] if traceable else [])
+def goods(business, quantity: int, *, traceable: bool = False, prefix: str = "SN", owner=None, warehouse=None):
+    """A stockable product (of `owner`) with `quantity` units in `warehouse`, the default one unless told
+    otherwise (devices named prefix-0…)."""
+    product = ProductFactory(business=business, traceable=traceable, owner=owner)
+    serials = [f"{prefix}-{product.pk}-{n}" for n in range(quantity)] if traceable else []
+    stock_in(business, product, quantity, serials, warehouse=warehouse)
     return product
 
 
@@ -35,8 +37,8 @@ def states(serials) -> dict[str, str]:
     return dict(Device.objects.filter(serial_number__in=serials).values_list("serial_number", "state"))
 
 
-def balance(business, product) -> StockBalance:
-    return StockBalance.objects.get(warehouse=default_warehouse(business), product=product)
+def balance(business, product, warehouse=None) -> StockBalance:
+    return StockBalance.objects.get(warehouse=warehouse or default_warehouse(business), product=product)
 
 
 def stage(order: Order, position: int) -> Stage:

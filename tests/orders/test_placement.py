@@ -14,13 +14,14 @@ from finance.models import Invoice, Payment
 from orders.models import InvoicingModel, Order, OrderStatus, Queue, Stage
 from orders.services.placement import place_orders
 from tests.factories import (
-    OrganisationFactory,
     ProductFactory,
+    b2b_merchant,
     default_warehouse,
     give_credit,
     make_contact,
     make_estimate,
     make_object,
+    merchant_warehouse,
 )
 from wallets.gateway import get_gateway
 from wallets.models import WalletBalance
@@ -96,8 +97,8 @@ def test_unknown_and_foreign_estimates_are_bad_input(business, other_business):
 
 
 def test_b2b_items_become_one_order_per_owner_fulfilled_by_it(business):
-    merchant = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
-    other = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    merchant = b2b_merchant(business)
+    other = b2b_merchant(business)
     own, theirs, others = (
         ProductFactory(business=business),
         ProductFactory(business=business, owner=merchant),
@@ -111,6 +112,11 @@ def test_b2b_items_become_one_order_per_owner_fulfilled_by_it(business):
     assert set(by_fulfiller) == {own_organisation(business), merchant, other}
     assert [(i.product, i.quantity) for i in by_fulfiller[merchant].items.all()] == [(theirs, 2)]
     assert [(i.product, i.quantity) for i in by_fulfiller[other].items.all()] == [(others, 3)]
+    assert {fulfiller: order.warehouse for fulfiller, order in by_fulfiller.items()} == {
+        own_organisation(business): default_warehouse(business),
+        merchant: merchant_warehouse(merchant),
+        other: merchant_warehouse(other),
+    }
     assert len({order.number for order in orders}) == 3
     assert sum(order.total for order in orders) == estimate.total
 
@@ -227,7 +233,7 @@ def test_card_payment_needs_a_card_on_file(business):
 
 
 def test_a_declined_card_places_nothing_and_refunds_the_other_orders_charges(business, monkeypatch):
-    merchant = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    merchant = b2b_merchant(business)
     contact = funded_contact(business, card=True)
     estimate = make_estimate(
         business=business,
@@ -271,7 +277,7 @@ def test_orders_of_queues_invoiced_later_are_not_charged_at_placement(business):
 
 
 def test_api_places_orders_and_answers_the_documented_shape(api, business):
-    merchant = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    merchant = b2b_merchant(business)
     estimate = make_estimate(
         business=business,
         items=[(ProductFactory(business=business), 1), (ProductFactory(business=business, owner=merchant), 2)],
@@ -338,7 +344,7 @@ def test_estimating_and_placing_emit_their_events(business, monkeypatch):
 
     monkeypatch.setattr(estimates, "emit", record)
     monkeypatch.setattr(placement, "emit", record)
-    merchant = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    merchant = b2b_merchant(business)
     estimate = make_estimate(
         business=business,
         items=[(ProductFactory(business=business), 1), (ProductFactory(business=business, owner=merchant), 1)],
