@@ -235,10 +235,22 @@ class StockInStatusRule(TenantModel):
             models.CheckConstraint(
                 condition=Q(warehouse__isnull=False) | Q(product__isnull=False), name="stock_in_rule_has_a_scope"
             ),
+            # One rule per scope and status, written as partial constraints rather than nulls_distinct=False,
+            # which SQLite (the local demo) cannot enforce. One rule per scope and *state* is the service's check.
             models.UniqueConstraint(
                 fields=["business", "warehouse", "product", "status"],
-                name="stock_in_rule_unique",
-                nulls_distinct=False,
+                condition=Q(warehouse__isnull=False, product__isnull=False),
+                name="stock_in_rule_unique_per_warehouse_and_product",
+            ),
+            models.UniqueConstraint(
+                fields=["business", "warehouse", "status"],
+                condition=Q(product__isnull=True),
+                name="stock_in_rule_unique_per_warehouse",
+            ),
+            models.UniqueConstraint(
+                fields=["business", "product", "status"],
+                condition=Q(warehouse__isnull=True),
+                name="stock_in_rule_unique_per_product",
             ),
         ]
 

@@ -1,7 +1,7 @@
 """Devices over the API (read, details, block/unblock, history) and the stock-in status rules."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from finance.models import CharacteristicDefinition
@@ -318,6 +318,18 @@ def test_stock_in_rules_are_validated(api, business, other_business, warehouse, 
     assert first.status_code == 201
     assert same_scope.status_code == 400 and "already gives new devices" in str(same_scope.json())
     assert StockInStatusRule.objects.count() == 1
+
+
+@pytest.mark.parametrize("scope", [("warehouse",), ("product",), ("warehouse", "product")])
+def test_the_database_refuses_a_second_rule_of_a_scope_and_status(business, warehouse, box, scope):
+    fields = {name: {"warehouse": warehouse, "product": box}[name] for name in scope}
+    ready = status(business, "new", "Ready to install")
+    StockInStatusRule.objects.create(business=business, status=ready, **fields)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockInStatusRule.objects.create(business=business, status=ready, **fields)
+    StockInStatusRule.objects.create(business=business, status=status(business, "new", "Spare"), **fields)
+    assert StockInStatusRule.objects.count() == 2
 
 
 def test_a_stock_in_rule_can_change_and_go(api, business, box):
