@@ -8,10 +8,12 @@ from contacts.services.organisations import save_organisation
 from contacts.services.signup import signup_business
 from finance.models import CharacteristicDefinition, Product, ProductKind, ProductPrice, ServiceType
 from finance.services.products import save_product
+from inventory.models import Warehouse, WarehouseKind
 from inventory.selectors_warehouses import business_warehouse
 from inventory.services.device_import import import_devices
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
+from inventory.services.warehouses import save_warehouse
 
 DEMO_BUSINESS = "Demo Telecom"
 DEMO_USERNAME = "demo"
@@ -34,6 +36,7 @@ def seed_demo() -> tuple[Business, bool]:
     save_organisation(business=business, organisation=Organisation(name="City Electronics", kind="merchant"))
     seed_contacts(business)
     seed_stock(business)
+    seed_marketplace(business)
     return business, True
 
 
@@ -131,12 +134,41 @@ def seed_stock(business: Business) -> None:
         outcome = import_devices(business=business, warehouse=warehouse, headers=headers, rows=rows, reason="Demo")
         if outcome.errors:
             raise RuntimeError(f"The demo devices did not import: {outcome.errors}")
-    remote = Product.objects.get(business=business, sku="RC-1")
-    delivery = create_transaction(
+    stock_in(warehouse, Product.objects.get(business=business, sku="RC-1"), 40)
+
+
+def seed_marketplace(business: Business) -> None:
+    """A B2B merchant selling its own goods from its own warehouse: an order for them splits off and ships there."""
+    merchant = save_organisation(
+        business=business, organisation=Organisation(name="Gadget Marketplace", kind="b2b_merchant")
+    )
+    depot = save_warehouse(
         business=business,
+        warehouse=Warehouse(
+            name="Gadget Marketplace depot", kind=WarehouseKind.PARTNER, organisation=merchant, is_default=True
+        ),
+    )
+    plug = save_product(
+        business=business,
+        product=Product(
+            sku="PLUG-1",
+            name="Smart plug",
+            kind=ProductKind.PHYSICAL_GOOD,
+            stockable=True,
+            tax_rate=Decimal("20"),
+            owner=merchant,
+        ),
+        prices=[ProductPrice(currency="EUR", amount=Decimal("24.90"))],
+    )
+    stock_in(depot, plug, 30)
+
+
+def stock_in(warehouse: Warehouse, product: Product, quantity: int) -> None:
+    delivery = create_transaction(
+        business=warehouse.business,
         kind="stock_in",
         warehouse=warehouse,
-        lines=[LineInput(product=remote, quantity=40)],
+        lines=[LineInput(product=product, quantity=quantity)],
         reference="Demo delivery",
     )
     post_transaction(transaction=delivery)

@@ -6,6 +6,7 @@ from crmcom.core.demo import DEMO_PASSWORD, DEMO_USERNAME
 from finance.models import Product
 from inventory.models import Device, StockBalance
 from inventory.selectors import stock_drift
+from inventory.selectors_warehouses import fulfilment_warehouse
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,12 @@ def test_seed_demo_has_the_catalogue_the_demo_needs():
     assert Organisation.objects.filter(business=business, kind="merchant").exists()
     assert Contact.objects.filter(business=business).count() >= 3
     in_hand = dict(StockBalance.objects.filter(business=business).values_list("product__sku", "in_hand"))
-    assert in_hand == {"STB-4K": 12, "RTR-AX": 8, "RC-1": 40}
+    assert in_hand == {"STB-4K": 12, "RTR-AX": 8, "RC-1": 40, "PLUG-1": 30}
+    merchant = Organisation.objects.get(business=business, kind="b2b_merchant")
+    assert products["PLUG-1"].owner == merchant
+    assert StockBalance.objects.get(product=products["PLUG-1"]).warehouse == fulfilment_warehouse(
+        business=business, organisation=merchant
+    )
     assert (
         Device.objects.filter(business=business, product__sku="STB-4K", characteristics__resolution="4K").count() == 12
     )
