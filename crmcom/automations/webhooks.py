@@ -1,4 +1,5 @@
-"""One attempt of a webhook delivery: sign the body, POST it with the standard library, log the outcome.
+"""One attempt of a webhook delivery: sign the body, POST it with the standard library (urllib, connected to
+the addresses checked just before: transport.py), log the outcome.
 
 The Celery task (tasks.deliver_webhook) decides about retries from what `attempt_delivery` returns.
 """
@@ -8,13 +9,15 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crmcom.automations import conf
-from crmcom.automations.addresses import resolved_refusal
+from crmcom.automations.addresses import AddressRefused, checked_addresses
 from crmcom.automations.models import DeliveryStatus, WebhookDelivery
 from crmcom.automations.services import record_attempt
 from crmcom.automations.signing import sign
+from crmcom.automations.transport import pinned_opener
 
 USER_AGENT = "CRM.COM-Webhooks/1.0"
 ERROR_BODY_CHARS = 500
@@ -35,16 +38,6 @@ class Outcome:
         """Connection errors, server errors (5xx), 408 and 429 (too many requests) may pass; any other answer
         (4xx, 3xx) is final."""
         return self.response_status is None or self.response_status >= 500 or self.response_status in RETRYABLE_4XX
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect answers the POST with its 3xx status (a final failure) instead of being followed."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirects)
 
 
 def envelope(delivery: WebhookDelivery) -> bytes:
@@ -70,10 +63,11 @@ def signed_headers(delivery: WebhookDelivery, body: bytes, *, timestamp: int) ->
     }
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+def post(url: str, body: bytes, headers: dict[str, str], *, addresses: Sequence[str]) -> Outcome:
+    """POST to `url`, connecting to one of `addresses` (its host's, already checked)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with OPENER.open(request, timeout=conf.timeout()) as response:
+        with pinned_opener(addresses).open(request, timeout=conf.timeout()) as response:
             return Outcome(response.status)
     except urllib.error.HTTPError as error:  # an answer, just not a 2xx one
         detail = error.read(ERROR_BODY_CHARS).decode(errors="replace").strip()
@@ -102,14 +96,20 @@ def attempt_delivery(*, delivery_id: int, last_chance: bool) -> bool:
             attempted=False,
         )
         return False
-    refusal = resolved_refusal(delivery.endpoint.url)
-    if refusal:
+    try:
+        addresses = checked_addresses(delivery.endpoint.url)
+    except AddressRefused as refusal:
         record_attempt(
-            delivery_id=delivery_id, status=DeliveryStatus.FAILED, response_status=None, error=refusal, attempted=False
+            delivery_id=delivery_id,
+            status=DeliveryStatus.FAILED,
+            response_status=None,
+            error=str(refusal),
+            attempted=False,
         )
         return False
     body = envelope(delivery)
-    outcome = post(delivery.endpoint.url, body, signed_headers(delivery, body, timestamp=int(time.time())))
+    headers = signed_headers(delivery, body, timestamp=int(time.time()))
+    outcome = post(delivery.endpoint.url, body, headers, addresses=addresses)
     if outcome.ok:
         status = DeliveryStatus.DELIVERED
     elif outcome.retryable and not last_chance:
