@@ -11,14 +11,14 @@ from crmcom.automations.webhooks import attempt_delivery
 
 @shared_task(bind=True, ignore_result=True)
 def deliver_webhook(self, delivery_id: int):
-    """POST the delivery, signed; on a connection error or a 5xx answer try again after
-    WEBHOOK_RETRY_BACKOFF × 2^n seconds (capped), WEBHOOK_MAX_RETRIES times, then give up (failed)."""
-    retries = self.request.retries or 0
-    limit = conf.max_retries()
-    if attempt_delivery(delivery_id=delivery_id, last_chance=retries >= limit):
+    """POST the delivery, signed; on a connection error or a 5xx, 408 or 429 answer try again after the
+    receiver's Retry-After or WEBHOOK_RETRY_BACKOFF × 2^n seconds (capped to WEBHOOK_RETRY_BACKOFF_MAX),
+    WEBHOOK_MAX_RETRIES times, then give up (failed)."""
+    delay = attempt_delivery(delivery_id=delivery_id, retries=self.request.retries or 0)
+    if delay is not None:
         # A worker raises Retry (a new message, due after the countdown). Eager Celery (no broker: `make run`,
         # tests) re-runs a *returned* Retry at once, whereas a raised one would escape as an error.
-        return self.retry(countdown=conf.backoff(retries), max_retries=limit, throw=not self.request.is_eager)
+        return self.retry(countdown=delay, max_retries=conf.max_retries(), throw=not self.request.is_eager)
     return None
 
 

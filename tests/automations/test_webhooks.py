@@ -2,6 +2,8 @@
 
 import socket
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -147,18 +149,14 @@ def test_back_off_doubles_up_to_its_ceiling(settings):
     assert [backoff(n) for n in range(5)] == [30, 60, 120, 200, 200]
 
 
-def test_the_task_schedules_each_retry_with_the_back_off(business, endpoint, receiver, monkeypatch, settings):
-    """Outside eager mode the retry is a new message with a countdown: check the countdowns asked for."""
+@pytest.fixture
+def run_as_worker(monkeypatch):
+    """Run the task as a worker does, where the retry is a new message with a countdown: `run.asked` keeps the
+    options of each retry asked for."""
     from celery.exceptions import Retry
 
     from crmcom.automations.tasks import deliver_webhook
 
-    settings.WEBHOOK_RETRY_BACKOFF = 5
-    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
-    make_automation_rule(business=business, endpoint=endpoint)
-    emit(Event.ORDER_NEW, business_id=business.pk, payload=PAYLOAD)  # the commit never comes: nothing sent yet
-    delivery = WebhookDelivery.objects.get()
-    receiver.answer(500, 500)
     asked = []
 
     def retry(*, throw=True, **options):
@@ -168,17 +166,64 @@ def test_the_task_schedules_each_retry_with_the_back_off(business, endpoint, rec
         return Retry()
 
     monkeypatch.setattr(deliver_webhook, "retry", retry)
-    for retries in (0, 1):
+
+    def run(delivery_id: int, *, retries: int) -> None:
         deliver_webhook.push_request(retries=retries)
         try:
             with pytest.raises(Retry):
-                deliver_webhook.run(delivery.pk)
+                deliver_webhook.run(delivery_id)
         finally:
             deliver_webhook.pop_request()
 
-    assert asked == [{"countdown": 5, "max_retries": 3}, {"countdown": 10, "max_retries": 3}]
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 2)
+    run.asked = asked
+    return run
+
+
+@pytest.fixture
+def unsent_delivery(business, endpoint) -> WebhookDelivery:
+    make_automation_rule(business=business, endpoint=endpoint)
+    emit(Event.ORDER_NEW, business_id=business.pk, payload=PAYLOAD)  # the commit never comes: nothing sent yet
+    return WebhookDelivery.objects.get()
+
+
+def test_the_task_schedules_each_retry_with_the_back_off(unsent_delivery, receiver, run_as_worker, settings):
+    settings.WEBHOOK_RETRY_BACKOFF = 5
+    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
+    receiver.answer(500, 500)
+
+    for retries in (0, 1):
+        run_as_worker(unsent_delivery.pk, retries=retries)
+
+    assert run_as_worker.asked == [{"countdown": 5, "max_retries": 3}, {"countdown": 10, "max_retries": 3}]
+    unsent_delivery.refresh_from_db()
+    assert (unsent_delivery.status, unsent_delivery.attempts) == (DeliveryStatus.PENDING, 2)
+
+
+IN_TWO_HOURS = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "countdown"),
+    [
+        (429, "7", 7),
+        (503, "7", 7),
+        (429, IN_TWO_HOURS, 3600),  # an HTTP date, beyond WEBHOOK_RETRY_BACKOFF_MAX: capped
+        (429, "next week", 10),  # invalid: the back-off
+        (429, None, 10),  # absent: the back-off
+    ],
+)
+def test_the_task_waits_as_long_as_retry_after_asks(
+    unsent_delivery, receiver, run_as_worker, settings, status, retry_after, countdown
+):
+    settings.WEBHOOK_RETRY_BACKOFF = 5
+    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
+    receiver.answer((status, {"Retry-After": retry_after} if retry_after else {}))
+
+    run_as_worker(unsent_delivery.pk, retries=1)
+
+    assert run_as_worker.asked == [{"countdown": countdown, "max_retries": 3}]
+    unsent_delivery.refresh_from_db()
+    assert (unsent_delivery.status, unsent_delivery.response_status) == (DeliveryStatus.PENDING, status)
 
 
 def test_an_inactive_endpoint_gets_no_delivery(business, endpoint, receiver, fire):
