@@ -6,8 +6,9 @@
   wait a receiver asks for with Retry-After).
 - WEBHOOK_TIMEOUT: seconds to connect and to wait for each read of the answer, default 10.
 - WEBHOOK_ALLOW_PRIVATE_ADDRESSES: send to loopback and private networks too (tests, an intranet), default False.
-- WEBHOOK_RESEND_AFTER: minutes after which a delivery never attempted (its message lost, e.g. the broker was
-  down at the commit) is handed to Celery again by the beat job, default 10.
+- WEBHOOK_RESEND_AFTER: minutes a pending delivery may be overdue (its attempt due, and nothing came of it: the
+  message was lost, e.g. the broker was down at the commit or Redis restarted, or the worker died) before the
+  beat job hands it to Celery again, default 10.
 - APPROVAL_LINK_MAX_AGE: seconds a contact's approval link stays valid, default 3 days.
 - PUBLIC_BASE_URL: the scheme and host that links in emails start with, default http://127.0.0.1:8000.
 """

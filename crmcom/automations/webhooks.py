@@ -18,7 +18,7 @@ from crmcom.automations import conf
 from crmcom.automations.addresses import AddressRefused, checked_addresses
 from crmcom.automations.models import DeliveryStatus, WebhookDelivery
 from crmcom.automations.retries import retry_after_seconds, retry_delay
-from crmcom.automations.services import record_attempt
+from crmcom.automations.services import claim_attempt, record_attempt
 from crmcom.automations.signing import sign
 from crmcom.automations.transport import pinned_opener
 
@@ -86,46 +86,58 @@ def post(url: str, body: bytes, headers: dict[str, str], *, addresses: Sequence[
         return Outcome(None, f"Connection failed: {error!r}")
 
 
-def attempt_delivery(*, delivery_id: int, retries: int) -> float | None:
-    """Try the delivery once (after `retries` retries) and log it. Returns the seconds to wait before trying
-    again, or None when there is nothing more to do (delivered, failed for good, or not ours to send).
+def attempt_delivery(*, delivery_id: int, attempts: int, retries: int) -> float | None:
+    """Make attempt number `attempts + 1` of the delivery (after `retries` retries of this message) and log
+    it. Returns the seconds to wait before trying again, or None when there is nothing more to do: delivered,
+    failed for good, or not this message's to send.
 
-    A delivery no longer pending (delivered, failed, gone) is left alone: a retry scheduled before an admin
-    retried it by hand does not send it twice.
+    A delivery no longer pending (delivered, failed, gone), or whose attempt count moved on (a copy of this
+    message, or a later one, took it), is left alone: a message delivered twice, a stale retry or one sent
+    again by the beat job sends nothing more.
     """
-    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+    delivery = (
+        WebhookDelivery.objects.select_related("endpoint")
+        .filter(pk=delivery_id, status=DeliveryStatus.PENDING, attempts=attempts)
+        .first()
+    )
+    if delivery is None:
         return None
+    refusal, addresses = None, ()
     if not delivery.endpoint.is_active:
+        refusal = "Not sent: the endpoint is inactive."
+    else:
+        try:
+            addresses = checked_addresses(delivery.endpoint.url)
+        except AddressRefused as refused:
+            refusal = str(refused)
+    if refusal:
         record_attempt(
             delivery_id=delivery_id,
+            attempts=attempts,
             status=DeliveryStatus.FAILED,
             response_status=None,
-            error="Not sent: the endpoint is inactive.",
-            attempted=False,
+            error=refusal,
         )
         return None
-    try:
-        addresses = checked_addresses(delivery.endpoint.url)
-    except AddressRefused as refusal:
-        record_attempt(
-            delivery_id=delivery_id,
-            status=DeliveryStatus.FAILED,
-            response_status=None,
-            error=str(refusal),
-            attempted=False,
-        )
+    if not claim_attempt(delivery_id=delivery_id, attempts=attempts):
         return None
     body = envelope(delivery)
     headers = signed_headers(delivery, body, timestamp=int(time.time()))
     outcome = post(delivery.endpoint.url, body, headers, addresses=addresses)
+    delay = None
     if outcome.ok:
         status = DeliveryStatus.DELIVERED
     elif outcome.retryable and retries < conf.max_retries():
         status = DeliveryStatus.PENDING
+        delay = retry_delay(retries=retries, retry_after=outcome.retry_after)
     else:
         status = DeliveryStatus.FAILED
-    record_attempt(delivery_id=delivery_id, status=status, response_status=outcome.response_status, error=outcome.error)
-    if status != DeliveryStatus.PENDING:
-        return None
-    return retry_delay(retries=retries, retry_after=outcome.retry_after)
+    recorded = record_attempt(
+        delivery_id=delivery_id,
+        attempts=attempts + 1,
+        status=status,
+        response_status=outcome.response_status,
+        error=outcome.error,
+        retry_in=delay,
+    )
+    return delay if recorded else None

@@ -114,3 +114,33 @@ def real_celery_worker():
             yield worker
     finally:
         celery_app.conf.update(saved)
+
+
+@pytest.fixture
+def run_as_worker(monkeypatch):
+    """Run the task as a worker does, where the retry is a new message with a countdown: `run.asked` keeps the
+    options of each retry asked for."""
+    from celery.exceptions import Retry
+
+    from crmcom.automations.tasks import deliver_webhook
+
+    asked = []
+
+    def retry(*, throw=True, **options):
+        asked.append(options)
+        if throw:  # a worker's task raises Retry: Celery sends a new message due after the countdown
+            raise Retry()
+        return Retry()
+
+    monkeypatch.setattr(deliver_webhook, "retry", retry)
+
+    def run(delivery_id: int, *, attempts: int, retries: int) -> None:
+        deliver_webhook.push_request(retries=retries)
+        try:
+            with pytest.raises(Retry):
+                deliver_webhook.run(delivery_id, attempts=attempts)
+        finally:
+            deliver_webhook.pop_request()
+
+    run.asked = asked
+    return run

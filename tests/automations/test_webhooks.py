@@ -2,8 +2,10 @@
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from crmcom.automations.events import emit
 from crmcom.automations.models import DeliveryStatus, Event, WebhookDelivery
@@ -148,36 +150,6 @@ def test_back_off_doubles_up_to_its_ceiling(settings):
 
 
 @pytest.fixture
-def run_as_worker(monkeypatch):
-    """Run the task as a worker does, where the retry is a new message with a countdown: `run.asked` keeps the
-    options of each retry asked for."""
-    from celery.exceptions import Retry
-
-    from crmcom.automations.tasks import deliver_webhook
-
-    asked = []
-
-    def retry(*, throw=True, **options):
-        asked.append(options)
-        if throw:  # a worker's task raises Retry: Celery sends a new message due after the countdown
-            raise Retry()
-        return Retry()
-
-    monkeypatch.setattr(deliver_webhook, "retry", retry)
-
-    def run(delivery_id: int, *, retries: int) -> None:
-        deliver_webhook.push_request(retries=retries)
-        try:
-            with pytest.raises(Retry):
-                deliver_webhook.run(delivery_id)
-        finally:
-            deliver_webhook.pop_request()
-
-    run.asked = asked
-    return run
-
-
-@pytest.fixture
 def unsent_delivery(business, endpoint) -> WebhookDelivery:
     make_automation_rule(business=business, endpoint=endpoint)
     emit(Event.ORDER_NEW, business_id=business.pk, payload=PAYLOAD)  # the commit never comes: nothing sent yet
@@ -190,11 +162,16 @@ def test_the_task_schedules_each_retry_with_the_back_off(unsent_delivery, receiv
     receiver.answer(500, 500)
 
     for retries in (0, 1):
-        run_as_worker(unsent_delivery.pk, retries=retries)
+        run_as_worker(unsent_delivery.pk, attempts=retries, retries=retries)
 
-    assert run_as_worker.asked == [{"countdown": 5, "max_retries": 3}, {"countdown": 10, "max_retries": 3}]
+    retry = {"args": (unsent_delivery.pk,), "max_retries": 3}  # the next message may make the next attempt only
+    assert run_as_worker.asked == [
+        {**retry, "kwargs": {"attempts": 1}, "countdown": 5},
+        {**retry, "kwargs": {"attempts": 2}, "countdown": 10},
+    ]
     unsent_delivery.refresh_from_db()
     assert (unsent_delivery.status, unsent_delivery.attempts) == (DeliveryStatus.PENDING, 2)
+    assert unsent_delivery.next_attempt_at > timezone.now() + timedelta(seconds=9)  # due when the retry is
 
 
 @pytest.mark.parametrize(
@@ -214,9 +191,9 @@ def test_the_task_waits_as_long_as_retry_after_asks(
     settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
     receiver.answer((status, {"Retry-After": retry_after} if retry_after else {}))
 
-    run_as_worker(unsent_delivery.pk, retries=1)
+    run_as_worker(unsent_delivery.pk, attempts=0, retries=1)
 
-    assert run_as_worker.asked == [{"countdown": countdown, "max_retries": 3}]
+    assert [(asked["countdown"], asked["kwargs"]) for asked in run_as_worker.asked] == [(countdown, {"attempts": 1})]
     unsent_delivery.refresh_from_db()
     assert (unsent_delivery.status, unsent_delivery.response_status) == (DeliveryStatus.PENDING, status)
 
