@@ -467,6 +467,7 @@ def make_webhook_delivery(*, business, status=DeliveryStatus.FAILED) -> WebhookD
         response_status=500,
         last_error="HTTP 500 Internal Server Error",
         delivered_at=timezone.now() if status == DeliveryStatus.DELIVERED else None,
+        next_attempt_at=timezone.now() if status == DeliveryStatus.PENDING else None,
     )
 
 

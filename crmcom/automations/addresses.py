@@ -3,7 +3,9 @@
 A business configures its endpoints' URLs itself, so without this check a URL such as
 `http://127.0.0.1:5432/` or `http://169.254.169.254/` would make our workers call our own network (SSRF).
 Checked twice: an address written as an IP literal is refused when the endpoint is saved, and every host is
-resolved again right before each attempt (a name can point anywhere, and can change after the check).
+resolved right before each attempt, once: the connection then goes to one of the addresses checked here
+(transport.pinned_opener), never to a second answer of the DNS (a name can point anywhere, and can change
+between two lookups: DNS rebinding).
 """
 
 import ipaddress
@@ -11,6 +13,10 @@ import socket
 from urllib.parse import urlsplit
 
 from crmcom.automations import conf
+
+
+class AddressRefused(Exception):
+    """The URL's host resolves to an address webhooks may not be sent to; the message says which."""
 
 
 def is_public(address: str) -> bool:
@@ -32,19 +38,20 @@ def literal_refusal(url: str) -> str | None:
     return f"{host} is a private, loopback or reserved address: webhooks go to public addresses only."
 
 
-def resolved_refusal(url: str) -> str | None:
-    """Why a delivery to `url` is not sent now (None: every address the host resolves to is public).
+def checked_addresses(url: str) -> tuple[str, ...]:
+    """Resolve `url`'s host once: the addresses a delivery may connect to, in the resolver's order.
 
-    A host that does not resolve is no refusal here: the attempt fails as a connection error and is retried.
+    Raises AddressRefused when any of them is not public (unless private addresses are allowed): one bad
+    answer is enough to refuse, as the resolver may hand out either. A host that does not resolve gives no
+    address and no refusal: the attempt fails as a connection error and is retried.
     """
-    if conf.allow_private_addresses():
-        return None
     parts = urlsplit(url)
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        return None
-    private = sorted({info[4][0] for info in infos if not is_public(info[4][0])})
-    if private:
-        return f"Not sent: {parts.hostname} resolves to {', '.join(private)}, not a public address."
-    return None
+        return ()
+    addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
+    private = sorted(address for address in addresses if not is_public(address))
+    if private and not conf.allow_private_addresses():
+        raise AddressRefused(f"Not sent: {parts.hostname} resolves to {', '.join(private)}, not a public address.")
+    return addresses

@@ -135,6 +135,7 @@ class WebhookDeliveryAdmin(AdminLogHistory, ReadOnlyAdminMixin, BusinessScopedAd
         "last_error",
         "created_at",
         "delivered_at",
+        "next_attempt_at",
         "payload",
     )
     readonly_fields = fields

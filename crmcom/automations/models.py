@@ -108,15 +108,29 @@ class WebhookDelivery(TenantModel):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Pending only: when the next attempt is due (or, during an attempt, should be over). The beat job "
+        "sends a delivery again when this is WEBHOOK_RESEND_AFTER minutes past and nothing happened.",
+    )
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["business", "status"])]
+        indexes = [
+            models.Index(fields=["business", "status"]),
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="webhook_delivery_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="delivered") | Q(delivered_at__isnull=False), name="delivered_webhooks_dated"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", next_attempt_at__isnull=False)
+                | (~Q(status="pending") & Q(next_attempt_at__isnull=True)),
+                name="only_pending_webhooks_are_due",
             ),
         ]
 

@@ -27,11 +27,15 @@ NOTIFYING_ACTIONS = (Action.EMAIL_USERS, Action.APPROVAL_REQUEST)
 APPROVAL_EVENTS = (Event.PRIOR_STAGE_UPDATE, Event.APPROVAL_ON_STAGE_CHANGE)
 
 
-def enqueue_delivery(delivery_id: int) -> None:
-    """Hand the delivery to Celery once the current transaction commits (nothing leaves on a rollback)."""
+def enqueue_delivery(delivery_id: int, *, attempts: int) -> None:
+    """Hand the delivery to Celery once the current transaction commits (nothing leaves on a rollback).
+
+    `attempts` is the delivery's count of attempts now: the message may make attempt `attempts + 1` only
+    (claim_attempt), so copies of it, and stale messages, send nothing.
+    """
     from crmcom.automations.tasks import deliver_webhook
 
-    transaction.on_commit(lambda: deliver_webhook.delay(delivery_id), robust=True)
+    transaction.on_commit(lambda: deliver_webhook.delay(delivery_id, attempts=attempts), robust=True)
 
 
 # Endpoints ------------------------------------------------------------------------------------------------------
@@ -114,9 +118,14 @@ def save_rule(*, business, rule: AutomationRule, users: Iterable[User] | None = 
 def queue_delivery(*, rule: AutomationRule, event: str, payload: dict) -> WebhookDelivery:
     """A pending delivery of `event` to the rule's endpoint, sent by Celery after the caller commits."""
     delivery = WebhookDelivery.objects.create(
-        business_id=rule.business_id, endpoint_id=rule.endpoint_id, rule=rule, event=event, payload=payload
+        business_id=rule.business_id,
+        endpoint_id=rule.endpoint_id,
+        rule=rule,
+        event=event,
+        payload=payload,
+        next_attempt_at=timezone.now(),
     )
-    enqueue_delivery(delivery.pk)
+    enqueue_delivery(delivery.pk, attempts=0)
     return delivery
 
 
@@ -133,37 +142,73 @@ def retry_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
         if not locked.endpoint.is_active:
             raise StateConflict(f"The endpoint “{locked.endpoint}” is inactive: activate it first.")
         locked.status = DeliveryStatus.PENDING
-        locked.save(update_fields=["status"])
-        enqueue_delivery(locked.pk)
+        locked.next_attempt_at = timezone.now()
+        locked.save(update_fields=["status", "next_attempt_at"])
+        enqueue_delivery(locked.pk, attempts=locked.attempts)
     return locked
 
 
 def resend_unsent_deliveries() -> int:
-    """Hand Celery again the pending deliveries never attempted for WEBHOOK_RESEND_AFTER minutes.
+    """Hand Celery again the pending deliveries whose attempt has been due for WEBHOOK_RESEND_AFTER minutes.
 
-    Their message was lost (the broker was down when the transaction committed, or it was purged). At least
-    once: a message that is only late may also arrive, so a receiver may see a delivery twice and tells the
-    copies apart by X-CRM-Delivery. Deliveries already attempted are in Celery's retry chain and left alone.
+    Their message was lost: the broker was down when the transaction committed, Redis lost it (it keeps
+    nothing on disk), or a worker died before or during the attempt. Each goes out with its current attempt
+    count, so if the old message was only late, whichever copy claims the attempt first sends and the other
+    does nothing (claim_attempt); a worker that died after the receiver got the POST but before the outcome
+    was saved makes the one duplicate left, told apart by X-CRM-Delivery. Their due time moves to now, so
+    the next run waits another WEBHOOK_RESEND_AFTER before sending them yet again.
     """
-    cutoff = timezone.now() - timedelta(minutes=conf.resend_after_minutes())
-    ids = list(
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, attempts=0, created_at__lt=cutoff, endpoint__is_active=True
-        ).values_list("pk", flat=True)
+    now = timezone.now()
+    cutoff = now - timedelta(minutes=conf.resend_after_minutes())
+    with transaction.atomic():  # the messages leave on commit
+        overdue = list(
+            WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)  # a row being claimed right now is left to its worker
+            .values_list("pk", "attempts")
+        )
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in overdue]).update(next_attempt_at=now)
+        for delivery_id, attempts in overdue:
+            enqueue_delivery(delivery_id, attempts=attempts)
+    return len(overdue)
+
+
+def claim_attempt(*, delivery_id: int, attempts: int) -> bool:
+    """Take attempt number `attempts + 1` of a pending delivery for the caller; False when it is not pending
+    or another copy of the message took it first.
+
+    One conditional UPDATE, no transaction held open during the POST: when two copies run at once,
+    PostgreSQL makes the second wait for the first's row lock, then re-checks `attempts` and matches nothing.
+    The attempt is due to be over within WEBHOOK_TIMEOUT; past that (a worker died) resend_unsent_deliveries
+    takes it up.
+    """
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, attempts=attempts).update(
+        attempts=F("attempts") + 1, next_attempt_at=timezone.now() + timedelta(seconds=conf.timeout())
     )
-    for delivery_id in ids:
-        enqueue_delivery(delivery_id)
-    return len(ids)
+    return claimed == 1
 
 
 def record_attempt(
-    *, delivery_id: int, status: str, response_status: int | None, error: str, attempted: bool = True
-) -> None:
-    """Log one attempt's outcome on the delivery (attempts counted in the database, not in memory)."""
-    WebhookDelivery.objects.filter(pk=delivery_id).update(
-        attempts=F("attempts") + int(attempted),
+    *,
+    delivery_id: int,
+    attempts: int,
+    status: str,
+    response_status: int | None,
+    error: str,
+    retry_in: float | None = None,
+) -> bool:
+    """Log an outcome on the delivery: of the attempt number `attempts` it claimed, or a refusal to send it
+    made before any (then `attempts` is its count at that time). Pending again: due in `retry_in` seconds.
+
+    Nothing is written (False) when the delivery is no longer pending at that count: a later attempt, or an
+    admin, took it over.
+    """
+    now = timezone.now()
+    written = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, attempts=attempts).update(
         status=status,
         response_status=response_status,
         last_error=error,
-        delivered_at=timezone.now() if status == DeliveryStatus.DELIVERED else None,
+        delivered_at=now if status == DeliveryStatus.DELIVERED else None,
+        next_attempt_at=now + timedelta(seconds=retry_in or 0) if status == DeliveryStatus.PENDING else None,
     )
+    return written == 1

@@ -25,7 +25,8 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers each POST with the next status of `answers` (then 200) and keeps what it received.
+    """Answers each POST with the next of `answers` (then 200) and keeps what it received. An answer is a status,
+    or a status and the headers to send with it: `(429, {"Retry-After": "7"})`.
 
     It checks the signature the way an integrator would: HMAC-SHA256 of f"{timestamp}.{raw body}" with the
     endpoint's secret, recomputed here with the standard library, compared in constant time.
@@ -33,13 +34,13 @@ class Receiver:
 
     url: str = ""
     secret: str = ""
-    answers: list[int] = field(default_factory=list)
+    answers: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
 
-    def answer(self, *statuses: int) -> None:
-        self.answers[:] = list(statuses)
+    def answer(self, *answers: int | tuple[int, dict[str, str]]) -> None:
+        self.answers[:] = list(answers)
 
-    def record(self, path: str, headers, body: bytes) -> int:
+    def record(self, path: str, headers, body: bytes) -> tuple[int, dict[str, str]]:
         expected = (
             "sha256="
             + hmac.new(
@@ -48,7 +49,8 @@ class Receiver:
         )
         ok = hmac.compare_digest(expected, headers.get("X-CRM-Signature", ""))
         self.received.append(Received(path, headers, body, ok))
-        return self.answers.pop(0) if self.answers else 200
+        answer = self.answers.pop(0) if self.answers else 200
+        return answer if isinstance(answer, tuple) else (answer, {})
 
 
 @pytest.fixture
@@ -58,9 +60,11 @@ def receiver():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status = state.record(self.path, self.headers, body)  # header names are case-insensitive
+            status, headers = state.record(self.path, self.headers, body)  # header names are case-insensitive
             reply = b'{"ok": true}' if status < 400 else b"receiver says no"
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             if 300 <= status < 400:
                 self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", str(len(reply)))
@@ -110,3 +114,33 @@ def real_celery_worker():
             yield worker
     finally:
         celery_app.conf.update(saved)
+
+
+@pytest.fixture
+def run_as_worker(monkeypatch):
+    """Run the task as a worker does, where the retry is a new message with a countdown: `run.asked` keeps the
+    options of each retry asked for."""
+    from celery.exceptions import Retry
+
+    from crmcom.automations.tasks import deliver_webhook
+
+    asked = []
+
+    def retry(*, throw=True, **options):
+        asked.append(options)
+        if throw:  # a worker's task raises Retry: Celery sends a new message due after the countdown
+            raise Retry()
+        return Retry()
+
+    monkeypatch.setattr(deliver_webhook, "retry", retry)
+
+    def run(delivery_id: int, *, attempts: int, retries: int) -> None:
+        deliver_webhook.push_request(retries=retries)
+        try:
+            with pytest.raises(Retry):
+                deliver_webhook.run(delivery_id, attempts=attempts)
+        finally:
+            deliver_webhook.pop_request()
+
+    run.asked = asked
+    return run

@@ -169,7 +169,7 @@ def test_the_delivery_log_is_read_only(api, business):
     assert api.patch(f"/api/v1/webhook-deliveries/{delivery.pk}/", {"status": "delivered"}).status_code == 405
     assert api.delete(f"/api/v1/webhook-deliveries/{delivery.pk}/").status_code == 405
     row = api.get(f"/api/v1/webhook-deliveries/{delivery.pk}/").json()
-    assert (row["status"], row["attempts"], row["response_status"]) == ("failed", 1, 500)
+    assert (row["status"], row["attempts"], row["response_status"], row["next_attempt_at"]) == ("failed", 1, 500, None)
 
 
 def test_retrying_a_failed_delivery_sends_it_again(api, business, receiver, django_capture_on_commit_callbacks):
@@ -182,6 +182,7 @@ def test_retrying_a_failed_delivery_sends_it_again(api, business, receiver, djan
 
     assert response.status_code == 200
     assert response.json()["status"] == "pending"  # queued; sent once the request's transaction commits
+    assert response.json()["next_attempt_at"] is not None  # due now: the beat job sends it if the message is lost
     assert [request.signature_ok for request in receiver.received] == [True]
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_status) == (DeliveryStatus.DELIVERED, 2, 200)

@@ -1,14 +1,10 @@
-"""Webhooks go to public addresses only (no SSRF), 429 is retried, and lost messages are sent again."""
-
-from datetime import timedelta
+"""Webhooks go to public addresses only (no SSRF), and 408 and 429 are retried."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from crmcom.automations.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from crmcom.automations.services import queue_delivery, save_endpoint
-from crmcom.automations.tasks import resend_unsent_webhooks
 from tests.factories import make_automation_rule, make_webhook_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -85,40 +81,3 @@ def test_too_many_requests_is_retried(business, receiver, django_capture_on_comm
     delivery = WebhookDelivery.objects.get()
     assert len(receiver.received) == 2
     assert (delivery.status, delivery.attempts, delivery.response_status) == (DeliveryStatus.DELIVERED, 2, 200)
-
-
-def test_deliveries_whose_message_was_lost_are_sent_again(business, receiver, django_capture_on_commit_callbacks):
-    endpoint = make_webhook_endpoint(business=business, url=receiver.url)
-    receiver.secret = endpoint.secret
-    rule = make_automation_rule(business=business, endpoint=endpoint)
-    with django_capture_on_commit_callbacks(execute=False):  # the broker was down: nothing reached Celery
-        lost = queue_delivery(rule=rule, event=Event.ORDER_NEW, payload=PAYLOAD)
-        recent = queue_delivery(rule=rule, event=Event.ORDER_UPDATE, payload=PAYLOAD)
-    WebhookDelivery.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=11))
-
-    with django_capture_on_commit_callbacks(execute=True):
-        resent = resend_unsent_webhooks()
-
-    assert resent == 1
-    assert [request.headers["X-CRM-Delivery"] for request in receiver.received] == [str(lost.pk)]
-    assert receiver.received[0].signature_ok
-    lost.refresh_from_db()
-    recent.refresh_from_db()
-    assert (lost.status, lost.attempts) == (DeliveryStatus.DELIVERED, 1)
-    assert (recent.status, recent.attempts) == (DeliveryStatus.PENDING, 0)
-
-
-def test_attempted_and_finished_deliveries_are_not_resent(business, receiver, django_capture_on_commit_callbacks):
-    endpoint = make_webhook_endpoint(business=business, url=receiver.url)
-    rule = make_automation_rule(business=business, endpoint=endpoint)
-    with django_capture_on_commit_callbacks(execute=False):
-        waiting = queue_delivery(rule=rule, event=Event.ORDER_NEW, payload=PAYLOAD)
-        failed = queue_delivery(rule=rule, event=Event.ORDER_NEW, payload=PAYLOAD)
-    old = timezone.now() - timedelta(hours=2)
-    WebhookDelivery.objects.filter(pk=waiting.pk).update(created_at=old, attempts=1)  # in Celery's retry chain
-    WebhookDelivery.objects.filter(pk=failed.pk).update(created_at=old, status=DeliveryStatus.FAILED)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert resend_unsent_webhooks() == 0
-
-    assert receiver.received == []

@@ -2,8 +2,10 @@
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from crmcom.automations.events import emit
 from crmcom.automations.models import DeliveryStatus, Event, WebhookDelivery
@@ -147,38 +149,53 @@ def test_back_off_doubles_up_to_its_ceiling(settings):
     assert [backoff(n) for n in range(5)] == [30, 60, 120, 200, 200]
 
 
-def test_the_task_schedules_each_retry_with_the_back_off(business, endpoint, receiver, monkeypatch, settings):
-    """Outside eager mode the retry is a new message with a countdown: check the countdowns asked for."""
-    from celery.exceptions import Retry
-
-    from crmcom.automations.tasks import deliver_webhook
-
-    settings.WEBHOOK_RETRY_BACKOFF = 5
-    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
+@pytest.fixture
+def unsent_delivery(business, endpoint) -> WebhookDelivery:
     make_automation_rule(business=business, endpoint=endpoint)
     emit(Event.ORDER_NEW, business_id=business.pk, payload=PAYLOAD)  # the commit never comes: nothing sent yet
-    delivery = WebhookDelivery.objects.get()
+    return WebhookDelivery.objects.get()
+
+
+def test_the_task_schedules_each_retry_with_the_back_off(unsent_delivery, receiver, run_as_worker, settings):
+    settings.WEBHOOK_RETRY_BACKOFF = 5
+    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
     receiver.answer(500, 500)
-    asked = []
 
-    def retry(*, throw=True, **options):
-        asked.append(options)
-        if throw:  # a worker's task raises Retry: Celery sends a new message due after the countdown
-            raise Retry()
-        return Retry()
-
-    monkeypatch.setattr(deliver_webhook, "retry", retry)
     for retries in (0, 1):
-        deliver_webhook.push_request(retries=retries)
-        try:
-            with pytest.raises(Retry):
-                deliver_webhook.run(delivery.pk)
-        finally:
-            deliver_webhook.pop_request()
+        run_as_worker(unsent_delivery.pk, attempts=retries, retries=retries)
 
-    assert asked == [{"countdown": 5, "max_retries": 3}, {"countdown": 10, "max_retries": 3}]
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 2)
+    retry = {"args": (unsent_delivery.pk,), "max_retries": 3}  # the next message may make the next attempt only
+    assert run_as_worker.asked == [
+        {**retry, "kwargs": {"attempts": 1}, "countdown": 5},
+        {**retry, "kwargs": {"attempts": 2}, "countdown": 10},
+    ]
+    unsent_delivery.refresh_from_db()
+    assert (unsent_delivery.status, unsent_delivery.attempts) == (DeliveryStatus.PENDING, 2)
+    assert unsent_delivery.next_attempt_at > timezone.now() + timedelta(seconds=9)  # due when the retry is
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "countdown"),
+    [
+        (429, "7", 7),
+        (503, "7", 7),
+        (429, "Fri, 01 Jan 2100 00:00:00 GMT", 3600),  # an HTTP date, beyond WEBHOOK_RETRY_BACKOFF_MAX: capped
+        (429, "next week", 10),  # invalid: the back-off
+        (429, None, 10),  # absent: the back-off
+    ],
+)
+def test_the_task_waits_as_long_as_retry_after_asks(
+    unsent_delivery, receiver, run_as_worker, settings, status, retry_after, countdown
+):
+    settings.WEBHOOK_RETRY_BACKOFF = 5
+    settings.WEBHOOK_RETRY_BACKOFF_MAX = 3600
+    receiver.answer((status, {"Retry-After": retry_after} if retry_after else {}))
+
+    run_as_worker(unsent_delivery.pk, attempts=0, retries=1)
+
+    assert [(asked["countdown"], asked["kwargs"]) for asked in run_as_worker.asked] == [(countdown, {"attempts": 1})]
+    unsent_delivery.refresh_from_db()
+    assert (unsent_delivery.status, unsent_delivery.response_status) == (DeliveryStatus.PENDING, status)
 
 
 def test_an_inactive_endpoint_gets_no_delivery(business, endpoint, receiver, fire):
