@@ -72,6 +72,25 @@ def test_clear_expired_sessions_removes_only_expired_ones():
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
 
 
+def beat_entry(task: str):
+    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == task]
+    assert len(entries) == 1, f"{task} is scheduled {len(entries)} times"
+    return entries[0]["schedule"]
+
+
+def test_stock_is_reconciled_once_a_day():
+    schedule = beat_entry("inventory.tasks.reconcile_stock")
+    assert (len(schedule.hour), len(schedule.minute), len(schedule.day_of_week)) == (1, 1, 7)
+
+
+@pytest.mark.parametrize(
+    "task", ["orders.tasks.delete_expired_order_estimates", "crmcom.automations.tasks.resend_unsent_webhooks"]
+)
+def test_housekeeping_jobs_run_at_least_hourly(task):
+    schedule = beat_entry(task)
+    assert len(schedule.hour) == 24 and len(schedule.minute) >= 1 and len(schedule.day_of_week) == 7
+
+
 def test_beat_schedule_names_registered_tasks():
     celery_app.loader.import_default_modules()  # runs the app's autodiscover_tasks
     schedule = settings.CELERY_BEAT_SCHEDULE
