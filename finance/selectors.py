@@ -3,9 +3,9 @@
 from decimal import Decimal
 
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
-from finance.models import Account, LedgerEntry
+from finance.models import Account, Invoice, InvoiceState, LedgerEntry
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=19, decimal_places=4))
 
@@ -13,6 +13,23 @@ ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=19, decimal_plac
 def account_balance(account: Account) -> Decimal:
     """What the contact owes, as the sum of the account's entries (the stored balance must agree)."""
     return LedgerEntry.objects.filter(account=account).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def allocatable_credit(account: Account) -> Decimal:
+    """Credit on account that may still settle invoices (an `account_credit` payment), never below zero.
+
+    The ledger keeps credit as a negative balance and every invoice raises the balance, so an invoice issued
+    while there is credit is already netted against it there, but still shows due. What the open invoices
+    show due beyond what the balance says is owed is that credit, not yet marked on any invoice: the sum of
+    the issued invoices' positive dues less the balance (a balance below zero is credit no invoice took yet:
+    it counts in full). An account_credit payment lowers the dues and leaves the balance alone, so it takes
+    this figure down by its amount, and a credit can settle invoices once only. Read `account` locked.
+    """
+    due = F("total") - F("credited_total") - F("paid_total")
+    open_dues = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).aggregate(
+        total=Coalesce(Sum(Greatest(due, ZERO)), ZERO)
+    )["total"]
+    return max(open_dues - max(account.balance, Decimal("0")), Decimal("0"))
 
 
 def accounts_with_entry_sums(accounts: QuerySet[Account]) -> QuerySet[Account]:

@@ -16,6 +16,9 @@ ORDER_TERMS_FIELDS = (
 # An order's amounts (in its currency).
 ORDER_MONEY_FIELDS = ("total_before_discounts", "discounts", "net", "tax", "total")
 
+# What the estimate planned to pay the order's invoices with (orders.services.payment_plan), in its currency.
+ORDER_PAYMENT_PLAN_FIELDS = ("planned_account_credit", "planned_wallet", "planned_card")
+
 # When an order reached the steps of its lifecycle after placement.
 ORDER_PROGRESS_FIELDS = ("reserved_at", "ponr_reached_at", "completed_at", "cancelled_at")
 

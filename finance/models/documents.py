@@ -194,6 +194,9 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"
     CARD = "card", "Card"
     WALLET = "wallet", "Wallet"
+    # Settles an invoice from the contact's credit on account: moves no money and posts no ledger entry (the
+    # invoice already raised the balance against the credit; finance.services.payments explains why).
+    ACCOUNT_CREDIT = "account_credit", "Account credit"
 
 
 class MoneyMovement(TenantModel):
@@ -223,7 +226,7 @@ class Payment(MoneyMovement):
     """Settles (part of) one invoice."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    method = models.CharField(max_length=14, choices=PaymentMethod.choices)
     refunded_total = MoneyField(default=ZERO)
 
     class Meta(MoneyMovement.Meta):
@@ -233,6 +236,7 @@ class Payment(MoneyMovement):
                 condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=F("amount")),
                 name="payment_never_refunded_beyond",
             ),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="payment_method_valid"),
         ]
 
 

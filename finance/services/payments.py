@@ -8,6 +8,12 @@ the last step inside the transaction: a decline raises, the transaction rolls ba
 gateway call carries an idempotency key (the caller's, e.g. the API's Idempotency-Key header, or a fresh one):
 a retry with the same key gets the gateway's first answer back, and since that answer's reference is already on
 a document, the retry returns that document instead of writing a second one. A card never pays twice.
+
+An `account_credit` payment settles an invoice from credit on account (a negative balance) and moves no money.
+It posts no ledger entry: the invoice raised the balance when it was issued, and that already netted it against
+the credit, so a −amount entry would count the credit twice. The balance stays the sum of the entries, and the
+payment only marks the invoice paid, up to the credit no invoice took yet (finance.selectors.allocatable_credit;
+more is a 409). Its refund, likewise, posts nothing: the invoice is due again and the credit is free again.
 """
 
 import uuid
@@ -20,6 +26,7 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, DocumentKind, Invoice, InvoiceState, Payment, PaymentMethod, Payout, Refund
+from finance.selectors import allocatable_credit
 from finance.services.ledger import lock_account, post_entry
 from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
@@ -85,10 +92,11 @@ def record_payment(
     idempotency_key: str = "",
     user=None,
 ) -> Payment:
-    """Settle (part of) an issued invoice by cash, by card (the gateway charges the card) or from the wallet.
+    """Settle (part of) an issued invoice by cash, by card (the gateway charges the card), from the wallet or
+    from credit on account.
 
     Never more than the invoice's due (400); a draft or cancelled invoice cannot be paid (409); a declined
-    card or a wallet short of funds is a 409 with nothing written.
+    card, a wallet short of funds or not enough credit on account is a 409 with nothing written.
     """
     if method not in PaymentMethod.values:
         raise ValidationError({"method": f"Choose one of {', '.join(PaymentMethod.values)}."})
@@ -109,6 +117,11 @@ def record_payment(
                 raise ValidationError(
                     {"amount": f"{amount} {invoice.currency} is more than the {invoice.due} still due on {invoice}."}
                 )
+            if method == PaymentMethod.ACCOUNT_CREDIT and amount > (credit := allocatable_credit(account)):
+                raise StateConflict(
+                    f"Only {credit} {invoice.currency} of credit on account is free to settle {invoice}, "
+                    f"not {amount} {invoice.currency}."
+                )
             number = next_number(business_id=invoice.business_id, kind=DocumentKind.PAYMENT)
             payment = Payment.objects.create(
                 business_id=invoice.business_id,
@@ -120,14 +133,15 @@ def record_payment(
                 currency=invoice.currency,
                 created_by=recorded_user(user),
             )
-            post_entry(
-                account=account,
-                kind=DocumentKind.PAYMENT,
-                number=number,
-                amount=-amount,
-                currency=invoice.currency,
-                description=f"Payment of {invoice}",
-            )
+            if method != PaymentMethod.ACCOUNT_CREDIT:
+                post_entry(
+                    account=account,
+                    kind=DocumentKind.PAYMENT,
+                    number=number,
+                    amount=-amount,
+                    currency=invoice.currency,
+                    description=f"Payment of {invoice}",
+                )
             invoice.paid_total += amount
             invoice.save(update_fields=["paid_total"])
             if method == PaymentMethod.WALLET:
@@ -150,7 +164,8 @@ def record_payment(
 
 
 def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=None) -> Refund:
-    """Return part or all of a payment the way it came: to the card, to the wallet, or in cash.
+    """Return part or all of a payment the way it came: to the card, to the wallet, in cash, or as credit on
+    account again (an account_credit payment: nothing is posted, the credit is free again).
 
     Never more than was paid less what was already refunded (400). The invoice is due again by the amount.
     """
@@ -175,14 +190,15 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
                 currency=payment.currency,
                 created_by=recorded_user(user),
             )
-            post_entry(
-                account=account,
-                kind=DocumentKind.REFUND,
-                number=number,
-                amount=amount,
-                currency=payment.currency,
-                description=f"Refund of {payment}",
-            )
+            if payment.method != PaymentMethod.ACCOUNT_CREDIT:
+                post_entry(
+                    account=account,
+                    kind=DocumentKind.REFUND,
+                    number=number,
+                    amount=amount,
+                    currency=payment.currency,
+                    description=f"Refund of {payment}",
+                )
             payment.refunded_total += amount
             payment.save(update_fields=["refunded_total"])
             invoice.paid_total -= amount

@@ -19,10 +19,11 @@ from orders.fields import (
     APPROVAL_DECISION_FIELDS,
     ORDER_ITEM_FIELDS,
     ORDER_MONEY_FIELDS,
+    ORDER_PAYMENT_PLAN_FIELDS,
     ORDER_PROGRESS_FIELDS,
     ORDER_TERMS_FIELDS,
 )
-from orders.models import Delivery, Order, OrderApproval, OrderInvoice, OrderItem, Stage, StageMove
+from orders.models import Delivery, Order, OrderApproval, OrderInvoice, OrderItem, PaymentFailure, Stage, StageMove
 from orders.services.approvals import approve, reject
 from orders.services.stages import change_stage
 
@@ -33,6 +34,7 @@ ORDER_FIELDS = (
     "stage",
     *ORDER_TERMS_FIELDS,
     *ORDER_MONEY_FIELDS,
+    *ORDER_PAYMENT_PLAN_FIELDS,
     "estimate",
     "placed_at",
     "created_by",
@@ -72,6 +74,14 @@ class OrderInvoiceInline(ReadOnlyInline):
     fields = ("invoice", "reason", "created_at")
 
 
+class PaymentFailureInline(ReadOnlyInline):
+    """Planned payments of the order's invoices that failed (orders.services.payment_plan): the invoice is due."""
+
+    model = PaymentFailure
+    fields = ("failed_at", "invoice", "method", "amount", "reason")
+    verbose_name_plural = "payment failures"
+
+
 class ApprovalInline(ReadOnlyInline):
     model = OrderApproval
     fields = ("stage", *APPROVAL_DECISION_FIELDS)
@@ -86,7 +96,15 @@ class OrderAdmin(ServiceRefusalsAsMessages, BusinessScopedAdmin):
     date_hierarchy = "placed_at"
     fields = ORDER_FIELDS
     readonly_fields = ORDER_FIELDS
-    inlines = [OrderItemInline, StageMoveInline, ApprovalInline, DeliveryInline, OrderInvoiceInline, MilestoneInline]
+    inlines = [
+        OrderItemInline,
+        StageMoveInline,
+        ApprovalInline,
+        DeliveryInline,
+        OrderInvoiceInline,
+        PaymentFailureInline,
+        MilestoneInline,
+    ]
     actions = ["move_to_stage", change_items, *STOCK_ACTIONS]
 
     def has_add_permission(self, request):

@@ -18,8 +18,14 @@ from finance.api.document_serializers import show_money
 from orders.api.order_billing_actions import OrderBillingActions
 from orders.api.order_stage_actions import OrderStageActions
 from orders.api.order_stock_actions import OrderStockActions
-from orders.fields import ORDER_ITEM_FIELDS, ORDER_MONEY_FIELDS, ORDER_PROGRESS_FIELDS, ORDER_TERMS_FIELDS
-from orders.models import Order, OrderItem, OrderStatus, PaymentMethodKind, Queue, Stage
+from orders.fields import (
+    ORDER_ITEM_FIELDS,
+    ORDER_MONEY_FIELDS,
+    ORDER_PAYMENT_PLAN_FIELDS,
+    ORDER_PROGRESS_FIELDS,
+    ORDER_TERMS_FIELDS,
+)
+from orders.models import Order, OrderItem, OrderStatus, PaymentFailure, PaymentMethodKind, Queue, Stage
 from orders.services.placement import place_orders
 
 ITEM_MONEY = ["unit_price", "discount", "net", "tax", "total"]
@@ -35,6 +41,18 @@ class OrderItemSerializer(serializers.ModelSerializer):
         return show_money(super().to_representation(instance), ITEM_MONEY, instance.order.currency)
 
 
+class PaymentFailureSerializer(serializers.ModelSerializer):
+    """A planned payment of one of the order's invoices that failed: that invoice is still due by `amount`."""
+
+    class Meta:
+        model = PaymentFailure
+        fields = ["invoice", "method", "amount", "reason", "failed_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        return show_money(super().to_representation(instance), ["amount"], instance.order.currency)
+
+
 class OrderSerializer(serializers.ModelSerializer):
     """An order as the API shows it: `status` is its lifecycle, `stage` the id of its queue's stage."""
 
@@ -43,6 +61,7 @@ class OrderSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True)
     estimation_id = serializers.UUIDField(source="estimate.estimation_id", read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True)
+    payment_failures = PaymentFailureSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -55,7 +74,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "queue",
             *ORDER_TERMS_FIELDS,
             *ORDER_MONEY_FIELDS,
+            *ORDER_PAYMENT_PLAN_FIELDS,
             "items",
+            "payment_failures",
             "estimation_id",
             "placed_at",
             *ORDER_PROGRESS_FIELDS,
@@ -63,7 +84,8 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, instance):
-        return show_money(super().to_representation(instance), ORDER_MONEY_FIELDS, instance.currency)
+        money = [*ORDER_MONEY_FIELDS, *ORDER_PAYMENT_PLAN_FIELDS]
+        return show_money(super().to_representation(instance), money, instance.currency)
 
 
 class PlaceOrderSerializer(serializers.Serializer):
@@ -101,7 +123,8 @@ class OrderViewSet(
     """Orders are placed from an estimate (POST), then moved and fulfilled by their actions; never edited."""
 
     queryset = Order.objects.select_related("stage", "estimate").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.select_related("order"))
+        Prefetch("items", queryset=OrderItem.objects.select_related("order")),
+        Prefetch("payment_failures", queryset=PaymentFailure.objects.select_related("order")),
     )
     serializer_class = OrderSerializer
     filterset_class = OrderFilter

@@ -1,4 +1,4 @@
-from orders.models.billing import Milestone, OrderInvoice, OrderInvoiceReason
+from orders.models.billing import Milestone, OrderInvoice, OrderInvoiceReason, PaymentFailure
 from orders.models.catalogues import OrderCatalogue
 from orders.models.choices import (
     ChargeKind,
@@ -33,6 +33,7 @@ __all__ = [
     "OrderInvoiceReason",
     "OrderItem",
     "OrderStatus",
+    "PaymentFailure",
     "PaymentMethodKind",
     "Queue",
     "Stage",

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from crmcom.core.money import MoneyField
+from finance.models import PaymentMethod
 
 
 class Milestone(models.Model):
@@ -73,3 +74,25 @@ class OrderInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} ({self.get_reason_display()}) for {self.order}"
+
+
+class PaymentFailure(models.Model):
+    """A planned payment of an order's invoice that could not be taken (a declined card, a wallet short of
+    funds): the invoice stays due by `amount`. The order's log of it, for staff to follow up."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="payment_failures")
+    invoice = models.ForeignKey("finance.Invoice", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=14, choices=PaymentMethod.choices)
+    amount = MoneyField()
+    reason = models.CharField(max_length=200)
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "failed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_failure_amount_positive"),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="payment_failure_method_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} payment of {self.amount} on {self.invoice} failed: {self.reason}"

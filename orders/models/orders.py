@@ -58,6 +58,10 @@ class Order(FSMModelMixin, TenantModel):
     net = MoneyField(default=0)
     tax = MoneyField(default=0)
     total = MoneyField(default=0)
+    # What the estimate planned to pay this order's invoices with (orders.services.payment_plan takes it).
+    planned_account_credit = MoneyField(default=0)
+    planned_wallet = MoneyField(default=0)
+    planned_card = MoneyField(default=0)
     reserved_at = models.DateTimeField(null=True, blank=True, help_text="When its items were first reserved.")
     ponr_reached_at = models.DateTimeField(null=True, blank=True)
     placed_at = models.DateTimeField(auto_now_add=True)
@@ -80,6 +84,10 @@ class Order(FSMModelMixin, TenantModel):
             models.CheckConstraint(
                 condition=Q(total__gte=0) & Q(net__gte=0) & Q(tax__gte=0) & Q(discounts__gte=0),
                 name="order_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_account_credit__gte=0) & Q(planned_wallet__gte=0) & Q(planned_card__gte=0),
+                name="order_payment_plan_non_negative",
             ),
             models.CheckConstraint(
                 condition=~Q(status="completed") | Q(completed_at__isnull=False), name="completed_orders_dated"

@@ -13,7 +13,8 @@ issued) and raises OrderItem.invoiced by the units it bills; each call locks the
   devices by their serial numbers, quantities through finance's LineStock.DISPATCHED lines.
 - `final_invoice` (completion) and `cancellation_invoice` (cancelling at or after the PoNR: the contact owes
   the amount) credit every milestone invoice in full with a credit note, then invoice whatever is not
-  invoiced yet, so the contact is billed the order total exactly once. Goods delivered but not invoiced are
+  invoiced yet, so the contact is billed the order total exactly once (what was paid on a milestone invoice
+  is left as credit by its note, and that credit settles the final invoice first). Goods delivered but not invoiced are
   sold out of `dispatched`; goods never delivered (a cancellation) are billed without moving stock.
 
 Which units are which: for an item, units delivered before being invoiced are dispatched (delivered −
@@ -24,10 +25,11 @@ tax is rounded on its own, which can move the item's tax by a minor unit). A bun
 components are items at no charge, orders.services.bundles) counts as delivered by the whole bundles its
 stockable components make up.
 
-Account credit (Estimate.account_credit): finance keeps credit as a negative account balance and has no
-"paid from credit" document; posting the invoice to the account nets it against that credit, which is all
-the estimate counted on. The invoice itself stays due in full (its settlement shows unpaid): marking it paid
-from credit is left out. Wallet and card payments are the placement's (it gets the upfront invoice back).
+Payment: every invoice issued here after placement (a milestone reached, the PoNR, a delivery, the final and
+the cancellation invoice) is paid in the same transaction as the order's plan says (orders.services.payment_plan:
+account credit, wallet funds, card; a failed payment leaves the invoice due and a PaymentFailure on the order,
+the operation goes on). The invoices issued at placement (upfront, the first stage's milestone) are paid by
+the placement itself, where a failure undoes everything.
 """
 
 from collections import defaultdict
@@ -46,6 +48,7 @@ from inventory.models import Device, DeviceState
 from orders.models import DeliveryKind, DeliveryLine, InvoicingModel, OrderInvoice, OrderInvoiceReason, OrderItem
 from orders.services.locks import ORDER_CONTEXT, lock_order
 from orders.services.milestones import create_stage_milestones, reach_stage_milestone
+from orders.services.payment_plan import pay_invoice
 
 ZERO = Decimal("0")
 
@@ -65,24 +68,27 @@ def on_order_placed(*, order, user=None) -> Invoice | None:
 
 
 def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
-    """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR. Returns that invoice."""
+    """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR (returned). Each
+    invoice is paid as planned."""
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         model = order.queue.invoicing_model
         if model == InvoicingModel.MILESTONES:
-            reach_stage_milestone(order=order, stage=stage, user=user)
+            milestone = reach_stage_milestone(order=order, stage=stage, user=user)
+            paid(order, milestone and milestone.invoice, user=user)
         if stage.invoice_at_ponr or (model == InvoicingModel.PONR and stage.point_of_no_return):
-            return invoice_remaining(order, reason=OrderInvoiceReason.PONR, user=user)
+            return paid(order, invoice_remaining(order, reason=OrderInvoiceReason.PONR, user=user), user=user)
     return None
 
 
 def on_delivered(*, order, delivery, user=None) -> Invoice | None:
-    """Progress-based invoicing: the delivered units not invoiced yet, one invoice per delivery."""
+    """Progress-based invoicing: the delivered units not invoiced yet, one invoice per delivery, paid as planned."""
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         if order.queue.invoicing_model != InvoicingModel.PROGRESS:
             return None
-        return invoice_remaining(order, reason=OrderInvoiceReason.DELIVERY, user=user, delivered_only=True)
+        invoice = invoice_remaining(order, reason=OrderInvoiceReason.DELIVERY, user=user, delivered_only=True)
+        return paid(order, invoice, user=user)
 
 
 def final_invoice(*, order, user=None) -> Invoice | None:
@@ -101,7 +107,14 @@ def settle(order, *, reason: str, user=None) -> Invoice | None:
         why = "completed" if reason == OrderInvoiceReason.FINAL else "cancelled"
         note = f"Order {order.number} {why}: billed in full by its {reason} invoice."
         credit_milestone_invoices(order, note=note, user=user)
-        return invoice_remaining(order, reason=reason, user=user)
+        return paid(order, invoice_remaining(order, reason=reason, user=user), user=user)
+
+
+def paid(order, invoice: Invoice | None, *, user=None) -> Invoice | None:
+    """`invoice` (if any) paid as the order's plan says."""
+    if invoice is not None:
+        pay_invoice(order=order, invoice=invoice, user=user)
+    return invoice
 
 
 def credit_milestone_invoices(order, *, note: str, user=None) -> None:

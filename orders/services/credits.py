@@ -69,14 +69,16 @@ def credit_cancelled(*, order: Order, portions: list[Portion], user=None) -> lis
 def refund_cancelled(*, order: Order, user=None) -> list[Refund]:
     """After `credit_cancelled`: the money paid on the order's invoices goes back the way it came.
 
-    Card payments are refunded to the card and wallet payments to the wallet, in full. Cash payments and the
-    account credit the estimate used stay on the account as credit: staff pay cash out with a payout, where
-    they hand the money over. Runs under the order's lock after the notes, which already locked the invoices
-    and the account (finance's order: invoice, account, then the payment and the wallet).
+    Card payments are refunded to the card and wallet payments to the wallet, in full; account-credit payments
+    are refunded too, which posts nothing (finance.services.payments): the credit notes already put that credit
+    back on the account, and the refund only takes it off the invoice. Cash payments stay on the account as
+    credit: staff pay cash out with a payout, where they hand the money over. Runs under the order's lock after
+    the notes, which already locked the invoices and the account (finance's order: invoice, account, then the
+    payment and the wallet).
     """
     payments = Payment.objects.filter(
         invoice__order_link__order=order,
-        method__in=(PaymentMethod.CARD, PaymentMethod.WALLET),
+        method__in=(PaymentMethod.CARD, PaymentMethod.WALLET, PaymentMethod.ACCOUNT_CREDIT),
         refunded_total__lt=F("amount"),
     ).order_by("pk")
     return [

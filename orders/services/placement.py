@@ -7,21 +7,18 @@ expired one. Each order is numbered, created in its queue's first stage with the
 queue says (billing.on_order_placed). Its goods come from its fulfiller's warehouse (a B2B merchant's
 own, else the business's default: inventory.selectors_warehouses); a merchant without one places nothing.
 
-Payment, per order (the estimate's account credit and wallet funds are spread over the orders in turn):
-- account credit: nothing to move. Credit is a negative account balance; the order's invoices raise the
-  balance and the credit absorbs them there (the ledger does it, whenever the order is invoiced);
-- wallet funds and the rest: paid against the order's upfront invoice when its queue invoices upfront,
-  through finance's record_payment (wallet: the wallet's open balance is debited; card: the wallet's
-  primary card is charged through the payment gateway; the rest by wallet pays from the wallet too).
-  Cash and "on account" charge nothing now.
-- An order whose queue invoices later (milestones, PoNR, per delivery) has nothing to pay against yet:
-  its payments are taken against those invoices when they are issued; placement charges nothing.
-Card charges are the last writes of the transaction; if one fails, the charges already captured for the
+Payment: each order keeps its share of the estimate's split as its plan (the estimate's account credit, then
+its wallet funds, spread over the orders in turn; the rest by the payment method: card, or wallet too; cash
+and "on account" plan nothing for the rest). Every invoice of the order is paid by that plan when it is issued
+(orders.services.payment_plan): account credit by an `account_credit` payment, wallet funds from the wallet's
+open balance, the card on the wallet's primary card through the gateway. A queue invoicing upfront issues the
+whole order's invoice here, and the placement pays it; one invoicing later is paid invoice by invoice as
+billing issues them (a milestone reached here in the first stage is paid here too).
+Here a payment that fails raises, and the placement is undone: the card charges already captured for the
 other orders of the same estimate are refunded before the error goes on.
 """
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -34,27 +31,19 @@ from crmcom.automations.models import Event
 from crmcom.automations.payloads import order_payload
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
-from finance.models import DocumentKind, Invoice, InvoiceState, Product
+from finance.models import DocumentKind, Invoice, InvoiceState, PaymentMethod, Product
 from finance.services.numbering import take_numbers
-from finance.services.payments import record_payment
 from inventory.selectors_warehouses import fulfilment_warehouse
-from orders.models import Estimate, Order, OrderInvoiceReason, OrderItem, PaymentMethodKind, Queue, Stage
+from orders.models import Estimate, Order, OrderItem, PaymentMethodKind, Queue, Stage
 from orders.selectors.estimates import default_queue
 from orders.services import billing, stages
 from orders.services.bundles import Component, component_items
 from orders.services.estimates import gross_and_discounts
+from orders.services.payment_plan import pay_invoice
 from wallets.gateway import get_gateway
 from wallets.models import PaymentMethod as Card
 
 ZERO = Decimal("0")
-
-
-@dataclass
-class _Share:
-    order: Order
-    credit: Decimal
-    wallet: Decimal
-    rest: Decimal
 
 
 def place_orders(*, business, estimation_id, payment_method: str, user=None) -> list[Order]:
@@ -95,10 +84,11 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
                 fulfilled_by=fulfiller,
                 warehouse=warehouse,
                 payment_method=payment_method,
+                plan=plan,
                 user=user,
             )
-            for group, number, fulfiller, warehouse in zip(
-                estimate.groups, numbers, fulfillers, warehouses, strict=True
+            for group, number, fulfiller, warehouse, plan in zip(
+                estimate.groups, numbers, fulfillers, warehouses, _plans(estimate, payment_method), strict=True
             )
         ]
         for order in orders:
@@ -106,7 +96,7 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
             billing.on_order_placed(order=order, user=user)
         estimate.used_at = now
         estimate.save(update_fields=["used_at"])
-        _pay(estimate=estimate, orders=orders, payment_method=payment_method, user=user)
+        _pay(orders=orders, user=user)
         for order in orders:
             emit(Event.ORDER_NEW, business_id=business.pk, payload=placed_payload(order), contact=estimate.contact)
     return orders
@@ -147,7 +137,9 @@ def _primary_card(contact) -> Card:
     return card
 
 
-def _create_order(*, estimate, group, number, queue, stage, fulfilled_by, warehouse, payment_method, user) -> Order:
+def _create_order(
+    *, estimate, group, number, queue, stage, fulfilled_by, warehouse, payment_method, plan: dict, user
+) -> Order:
     lines = [(line, False) for line in group["items"]] + [(line, True) for line in group["charges"]]
     products = Product.objects.in_bulk([line["product"] for line, _ in lines])
     total_before, discounts = gross_and_discounts([line for line, _ in lines])
@@ -171,6 +163,7 @@ def _create_order(*, estimate, group, number, queue, stage, fulfilled_by, wareho
         net=Decimal(group["net"]),
         tax=Decimal(group["tax"]),
         total=Decimal(group["total"]),
+        **plan,
         created_by=recorded_user(user),
     )
     items = OrderItem.objects.bulk_create(
@@ -206,60 +199,41 @@ def _create_components(order: Order, made: list[tuple[OrderItem, dict]]) -> None
     )
 
 
-def _shares(estimate: Estimate, orders: list[Order]) -> list[_Share]:
-    """The estimate's account credit, then its wallet funds, spread over the orders in turn."""
+def _plans(estimate: Estimate, payment_method: str) -> list[dict]:
+    """Each group's plan (Order's planned_* fields): the estimate's account credit, then its wallet funds, spread
+    over the groups in turn; the rest by card, or from the wallet too, as the payment method says."""
     credit_left, wallet_left = estimate.account_credit, estimate.wallet_funds
-    shares = []
-    for order in orders:
-        credit = min(credit_left, order.total)
-        wallet = min(wallet_left, order.total - credit)
-        credit_left -= credit
-        wallet_left -= wallet
-        shares.append(_Share(order=order, credit=credit, wallet=wallet, rest=order.total - credit - wallet))
-    return shares
-
-
-def _upfront_invoice(order: Order) -> Invoice | None:
-    return (
-        Invoice.objects.filter(
-            order_link__order=order, order_link__reason=OrderInvoiceReason.UPFRONT, state=InvoiceState.ISSUED
+    plans = []
+    for group in estimate.groups:
+        total = Decimal(group["total"])
+        credit = min(credit_left, total)
+        wallet = min(wallet_left, total - credit)
+        credit_left, wallet_left = credit_left - credit, wallet_left - wallet
+        rest = total - credit - wallet
+        plans.append(
+            {
+                "planned_account_credit": credit,
+                "planned_wallet": wallet + (rest if payment_method == PaymentMethodKind.WALLET else ZERO),
+                "planned_card": rest if payment_method == PaymentMethodKind.CARD else ZERO,
+            }
         )
-        .order_by("pk")
-        .first()
-    )
+    return plans
 
 
-def _pay(*, estimate: Estimate, orders: list[Order], payment_method: str, user) -> None:
-    card_payments = []
-    for index, share in enumerate(_shares(estimate, orders)):
-        invoice = _upfront_invoice(share.order)
-        if invoice is None:
-            continue
-        wallet = min(share.wallet, invoice.due)
-        if payment_method == PaymentMethodKind.WALLET:
-            wallet = min(share.wallet + share.rest, invoice.due)
-        if wallet > 0:
-            record_payment(invoice=invoice, amount=wallet, method="wallet", user=user)
-            invoice.refresh_from_db()
-        if payment_method == PaymentMethodKind.CARD and share.rest > 0 and invoice.due > 0:
-            card_payments.append((index, invoice, min(share.rest, invoice.due)))
+def _pay(*, orders: list[Order], user) -> None:
+    """The invoices issued while placing, paid as planned; a failure refunds the cards charged, then raises."""
     captured = []
     try:
-        for index, invoice, amount in card_payments:
-            captured.append(
-                record_payment(
-                    invoice=invoice,
-                    amount=amount,
-                    method="card",
-                    idempotency_key=f"order-{estimate.estimation_id}-{index}",
-                    user=user,
-                )
-            )
+        for order in orders:
+            invoices = Invoice.objects.filter(order_link__order=order, state=InvoiceState.ISSUED).order_by("pk")
+            for invoice in invoices:
+                captured += pay_invoice(order=order, invoice=invoice, user=user, strict=True)
     except Exception:
         for payment in captured:
-            get_gateway().refund(
-                charge_id=payment.gateway_reference,
-                amount=payment.amount,
-                idempotency_key=f"{payment.gateway_reference}-undo",
-            )
+            if payment.method == PaymentMethod.CARD:
+                get_gateway().refund(
+                    charge_id=payment.gateway_reference,
+                    amount=payment.amount,
+                    idempotency_key=f"{payment.gateway_reference}-undo",
+                )
         raise

@@ -7,12 +7,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F
 
-from finance.models import Account
+from finance.models import Account, Payment
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
 from orders.models import Delivery, DeliveryLine, OrderItem, Queue, Stage
 from orders.services import billing
-from tests.factories import ProductFactory, make_order, stock_in_devices
+from orders.services.placement import place_orders
+from tests.factories import ProductFactory, make_estimate, make_order, stock_in_devices
 from tests.orders.stock_support import stock_in
 
 
@@ -35,6 +36,23 @@ def place(business, queue: Queue, items, contact=None):
     order = make_order(business, items=items, queue=queue, contact=contact)
     billing.on_order_placed(order=order)
     return order
+
+
+def place_estimated(business, queue: Queue, contact, items, payment_method: str = "card", **flags):
+    """An order placed from an estimate (its payment plan with it) in `queue`, made the default one first."""
+    Queue.objects.filter(business=business).update(is_default=False)
+    Queue.objects.filter(pk=queue.pk).update(is_default=True)
+    estimate = make_estimate(business=business, contact=contact, items=items, **flags)
+    [order] = place_orders(business=business, estimation_id=estimate.estimation_id, payment_method=payment_method)
+    return order
+
+
+def charged(order) -> dict[str, Decimal]:
+    """What the order's invoices were paid, by method, net of refunds."""
+    paid: dict[str, Decimal] = {}
+    for payment in Payment.objects.filter(invoice__order_link__order=order):
+        paid[payment.method] = paid.get(payment.method, Decimal("0")) + payment.amount - payment.refunded_total
+    return paid
 
 
 def deliver(order, item: OrderItem, quantity: int, serials: list[str] | None = None, sale: bool = False) -> Delivery:

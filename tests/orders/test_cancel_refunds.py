@@ -38,7 +38,7 @@ def test_card_and_wallet_payments_are_refunded_and_used_credit_stays_on_the_acco
     cancel_order(order=order)
 
     refunds = {refund.payment.method: refund.amount for refund in Refund.objects.filter(account__contact=contact)}
-    assert refunds == {"wallet": D("50.00"), "card": D("40.00")}
+    assert refunds == {"wallet": D("50.00"), "card": D("40.00"), "account_credit": D("30.00")}
     assert get_gateway().refunded(card_payment.gateway_reference) == D("40.00")
     assert open_balance(contact) == D("50.00")
     assert balance_of(contact) == D("-30.00")  # the credit the estimate used is credit again

@@ -191,12 +191,13 @@ def test_account_credit_wallet_and_card_pay_the_upfront_invoice_as_estimated(bus
 
     invoice = Invoice.objects.get(order_link__order=order)
     payments = {p.method: p.amount for p in Payment.objects.filter(invoice=invoice)}
-    assert payments == {"wallet": Decimal("50.00"), "card": Decimal("40.00")}
+    assert payments == {"account_credit": Decimal("30.00"), "wallet": Decimal("50.00"), "card": Decimal("40.00")}
+    assert invoice.settlement == "paid"
     [card_payment] = Payment.objects.filter(invoice=invoice, method="card")
     assert get_gateway().captured(card_payment.gateway_reference) == Decimal("40.00")
     assert open_balance(contact) == 0
     contact.account.refresh_from_db()
-    assert contact.account.balance == 0  # 120 invoiced − 30 credit − 50 wallet − 40 card
+    assert contact.account.balance == 0  # −30 credit + 120 invoiced − 50 wallet − 40 card: the credit posts nothing
 
 
 def test_cash_and_on_account_take_the_wallet_funds_and_charge_nothing_else(business):
@@ -261,16 +262,18 @@ def test_a_declined_card_places_nothing_and_refunds_the_other_orders_charges(bus
     assert not Order.objects.filter(business=business).exists()
 
 
-def test_orders_of_queues_invoiced_later_are_not_charged_at_placement(business):
+def test_orders_of_queues_invoiced_later_keep_their_plan_and_are_charged_as_they_are_invoiced(business):
     Queue.objects.filter(business=business).update(invoicing_model=InvoicingModel.PONR)
-    contact = funded_contact(business, wallet="50", card=True)
-    estimate = make_estimate(business=business, contact=contact, use_wallet=True)
+    contact = funded_contact(business, credit="5", wallet="10", card=True)
+    estimate = make_estimate(business=business, contact=contact, use_wallet=True, use_account_credit=True)
 
     [order] = place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="card")
 
+    assert (order.planned_account_credit, order.planned_wallet, order.planned_card) == (5, 10, order.total - 15)
     assert not Invoice.objects.filter(order_link__order=order).exists()
-    assert open_balance(contact) == Decimal("50.00")
-    assert not Payment.objects.filter(business=business).exists()
+    assert open_balance(contact) == Decimal("10.00")
+    assert not Payment.objects.filter(invoice__order_link__order=order).exists()
+    # Their invoices are paid by this plan when issued: tests/orders/test_payment_plan.py.
 
 
 # ------------------------------------------------------------------ API

@@ -1,0 +1,169 @@
+"""Orders pay their later invoices (milestones, PoNR, deliveries, the final one) the way their estimate planned."""
+
+from decimal import Decimal
+
+import pytest
+
+from finance.models import Invoice, LedgerEntry, Payment
+from orders.models import InvoicingModel, PaymentFailure
+from orders.services.completion import complete_order
+from orders.services.stages import move_stage
+from orders.services.stock import GoodsLine, deliver
+from tests.factories import give_credit, make_contact
+from tests.orders.billing_support import (
+    account_balance,
+    charged,
+    make_queue,
+    no_drift,
+    place_estimated,
+    product,
+    stages,
+)
+from tests.orders.stock_support import stock_in
+from tests.orders.test_placement import funded_contact, open_balance
+from wallets.gateway import CardDeclined, get_gateway
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+MILESTONE_STAGES = [{}, {"in_progress": True, "milestone_percent": D("50")}, {"point_of_no_return": True}]
+
+
+@pytest.fixture(autouse=True)
+def gateway():
+    gateway = get_gateway()
+    gateway.reset()
+    return gateway
+
+
+@pytest.fixture
+def box(business):
+    made = product(business, sku="BOX")  # 10.00 + 20 %: 12.00 a unit
+    stock_in(business, made, 5)
+    return made
+
+
+@pytest.fixture
+def contact(business):
+    """10.00 in the wallet and a card on file: an order of 24.00 plans 10.00 wallet, 14.00 card."""
+    return funded_contact(business, wallet="10", card=True)
+
+
+def captured(gateway, order) -> Decimal:
+    """What the gateway holds of the order's card payments."""
+    cards = Payment.objects.filter(invoice__order_link__order=order, method="card")
+    return sum((gateway.captured(payment.gateway_reference) for payment in cards), D("0"))
+
+
+def order_invoices(order) -> list[Invoice]:
+    return list(Invoice.objects.filter(order_link__order=order).order_by("pk"))
+
+
+def test_milestone_invoices_and_the_final_one_are_paid_as_planned_and_charged_once(business, box, contact, gateway):
+    queue = make_queue(business, InvoicingModel.MILESTONES, MILESTONE_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)
+    assert (order.planned_wallet, order.planned_card, order.planned_account_credit) == (10, 14, 0)
+    assert not order_invoices(order)
+
+    move_stage(order=order, stage=stages(queue)[2])
+    [milestone] = order_invoices(order)
+    assert milestone.settlement == "paid"
+    assert charged(order) == {"wallet": D("10.00"), "card": D("2.00")}
+
+    move_stage(order=order, stage=stages(queue)[3])
+    deliver(order=order, lines=[GoodsLine(box, 2)])
+    complete_order(order=order)
+
+    final = order_invoices(order)[-1]
+    assert (final.total, final.settlement) == (D("24.00"), "paid")
+    # The credit note on the paid milestone invoice left 12.00 of credit: it settles the final invoice first.
+    assert charged(order) == {"wallet": D("10.00"), "card": D("14.00"), "account_credit": D("12.00")}
+    assert captured(gateway, order) == order.planned_card
+    assert open_balance(contact) == 0
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_the_ponr_invoice_is_paid_as_planned(business, box, contact, gateway):
+    queue = make_queue(business, InvoicingModel.PONR, [{}, {"in_progress": True}, {"point_of_no_return": True}])
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)
+
+    move_stage(order=order, stage=stages(queue)[2])
+    move_stage(order=order, stage=stages(queue)[3])
+
+    [ponr] = order_invoices(order)
+    assert ponr.settlement == "paid"
+    assert charged(order) == {"wallet": D("10.00"), "card": D("14.00")}
+    assert captured(gateway, order) == D("14.00")
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_each_delivery_invoice_is_paid_from_what_is_left_of_the_plan(business, box, contact, gateway):
+    queue = make_queue(business, InvoicingModel.PROGRESS, [{}, {"in_progress": True}])
+    order = place_estimated(business, queue, contact, [(box, 3)], use_wallet=True)  # 36.00: 10 wallet, 26 card
+    move_stage(order=order, stage=stages(queue)[2])
+
+    deliver(order=order, lines=[GoodsLine(box, 2)])
+    assert charged(order) == {"wallet": D("10.00"), "card": D("14.00")}
+    deliver(order=order, lines=[GoodsLine(box, 1)])
+    complete_order(order=order)
+
+    assert [invoice.settlement for invoice in order_invoices(order)] == ["paid", "paid"]
+    assert charged(order) == {"wallet": D("10.00"), "card": D("26.00")}
+    assert captured(gateway, order) == order.planned_card == D("26.00")
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_a_cash_order_charges_nothing(business, box, contact):
+    queue = make_queue(business, InvoicingModel.PONR, [{}, {"point_of_no_return": True}])
+    order = place_estimated(business, queue, contact, [(box, 2)], payment_method="cash")
+
+    move_stage(order=order, stage=stages(queue)[2])
+
+    [ponr] = order_invoices(order)
+    assert (ponr.settlement, charged(order)) == ("unpaid", {})
+    assert open_balance(contact) == D("10.00")
+    assert account_balance(order) == D("24.00")
+
+
+def test_account_credit_settles_a_later_invoice_without_posting(business, box):
+    contact = make_contact(business)
+    give_credit(contact.account, D("30.00"))
+    queue = make_queue(business, InvoicingModel.PONR, [{}, {"point_of_no_return": True}])
+    order = place_estimated(business, queue, contact, [(box, 2)], payment_method="cash", use_account_credit=True)
+    assert order.planned_account_credit == D("24.00")
+    entries = LedgerEntry.objects.filter(account=contact.account).count()
+
+    move_stage(order=order, stage=stages(queue)[2])
+
+    [ponr] = order_invoices(order)
+    assert ponr.settlement == "paid"
+    assert charged(order) == {"account_credit": D("24.00")}
+    assert LedgerEntry.objects.filter(account=contact.account).count() == entries + 1  # the invoice only
+    assert account_balance(order) == D("-6.00")  # 30.00 of credit, 24.00 of it taken by the invoice
+    no_drift()
+
+
+def test_a_declined_card_leaves_the_stage_move_done_the_invoice_due_and_the_failure_shown(
+    api, business, box, contact, gateway, monkeypatch
+):
+    queue = make_queue(business, InvoicingModel.MILESTONES, MILESTONE_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)
+
+    def declined(**kwargs):
+        raise CardDeclined()
+
+    monkeypatch.setattr(gateway, "charge", declined)
+    moved = move_stage(order=order, stage=stages(queue)[2])
+
+    assert moved.stage == stages(queue)[2]
+    [milestone] = order_invoices(order)
+    assert (milestone.settlement, milestone.due) == ("partially_paid", D("2.00"))
+    assert charged(order) == {"wallet": D("10.00")}
+    [failure] = PaymentFailure.objects.filter(order=order)
+    assert (failure.invoice, failure.method, failure.amount) == (milestone, "card", D("2.00"))
+    shown = api.get(f"/api/v1/orders/{order.pk}/").json()["payment_failures"]
+    assert [(row["invoice"], row["method"], row["amount"]) for row in shown] == [(milestone.pk, "card", "2.00")]
+    no_drift()
