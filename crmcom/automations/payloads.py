@@ -37,6 +37,24 @@ def order_payload(order: Any) -> dict:
     }
 
 
+def update_payload(order: Any, *, change: str, **details) -> dict:
+    """An "update" event: the order's payload plus what changed, `"change"`: `items`, `delivery`, `return`,
+    `milestone_added` or `milestone_removed`, with its details (`"deliveries": [ids]`, `"milestone": {...}`)."""
+    return {**order_payload(order), "change": change, **details}
+
+
+def milestone_payload(milestone: Any, currency: str) -> dict:
+    """`{"milestone": {id, name, amount, stage: id|null}}` (the id of a removed milestone is the one it had)."""
+    return {
+        "milestone": {
+            "id": milestone.pk,
+            "name": milestone.name,
+            "amount": amount_string(milestone.amount, currency),
+            "stage": milestone.stage_id,
+        }
+    }
+
+
 def approval_payload(approval: Any) -> dict:
     """An order waiting for approval to enter a stage: the order's payload plus
     `"approval": {id, stage: {id, name}, state}`."""

@@ -1,18 +1,26 @@
 """Milestones on the order screen: added and removed through orders.services.milestones, never saved directly.
 
-A new row without a stage is an ad hoc milestone (invoiced at once); a row with a stage is reached when the
-order enters that stage. Reached milestones are read-only and cannot be deleted.
+A new row without a stage is an ad hoc milestone (invoiced at once, and paid at once when a payment method is
+chosen, as the API's milestone POST); a row with a stage is reached when the order enters that stage. Reached
+milestones are read-only and cannot be deleted.
 """
 
 from django import forms
 
 from crmcom.core.admin import ScopedTabularInline
+from finance.models import PaymentMethod
 from orders.models import InvoicingModel, Milestone, Stage
 from orders.services.milestones import add_milestone, remove_milestone
 
 
 class MilestoneForm(forms.ModelForm):
     """New rows are filled in; existing ones are shown as they are (a milestone changes by remove and add)."""
+
+    payment_method = forms.ChoiceField(
+        choices=[("", "— (invoice stays due)"), *PaymentMethod.choices],
+        required=False,
+        help_text="Ad hoc milestones only: record its payment at once.",
+    )
 
     class Meta:
         model = Milestone
@@ -43,9 +51,15 @@ class MilestoneFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             if form.instance.pk is None and form.has_changed() and form not in self.deleted_forms:
                 data = form.cleaned_data
-                stage, user = data.get("stage"), self.user
                 added.append(
-                    add_milestone(order=order, name=data["name"], amount=data["amount"], stage=stage, user=user)
+                    add_milestone(
+                        order=order,
+                        name=data["name"],
+                        amount=data["amount"],
+                        stage=data.get("stage"),
+                        payment_method=data.get("payment_method") or None,
+                        user=self.user,
+                    )
                 )
         # What the admin's change message and history entry read.
         self.new_objects, self.changed_objects, self.deleted_objects = added, [], removed
@@ -56,7 +70,7 @@ class MilestoneInline(ScopedTabularInline):
     model = Milestone
     form = MilestoneForm
     formset = MilestoneFormSet
-    fields = ("name", "stage", "amount", "is_ad_hoc", "reached_at", "invoice")
+    fields = ("name", "stage", "amount", "payment_method", "is_ad_hoc", "reached_at", "invoice")
     readonly_fields = ("is_ad_hoc", "reached_at", "invoice")
     extra = 0
 

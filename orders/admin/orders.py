@@ -1,5 +1,6 @@
 """Orders in the admin: a read-only record with its items, stage moves, deliveries and invoices, moved between
-stages by an action (orders.services.stages), and the approvals that gate moves (approved or rejected here).
+stages by an action (orders.services.stages), its goods delivered and returned from its page (orders.admin.goods),
+and the approvals that gate moves (approved or rejected here).
 
 Orders are placed from estimates (the API), never added or edited here; other helpers add their inlines and
 actions to OrderAdmin (`inlines`, `actions`) with an import line.
@@ -13,6 +14,7 @@ from django.template.response import TemplateResponse
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsAsMessages, apply_to_each
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
+from orders.admin.goods import OrderGoodsAdmin  # deliver and return goods pages (stock helper)
 from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
 from orders.admin.stock import STOCK_ACTIONS  # cancel, complete (stock helper)
 from orders.fields import (
@@ -88,7 +90,7 @@ class ApprovalInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ServiceRefusalsAsMessages, BusinessScopedAdmin):
+class OrderAdmin(OrderGoodsAdmin, ServiceRefusalsAsMessages, BusinessScopedAdmin):
     list_display = ("number", "contact", "stage", "status", "total", "currency", "placed_at")
     list_filter = ("status", "queue", ("stage", admin.RelatedOnlyFieldListFilter), "fulfilled_by", "placed_at")
     search_fields = ("number", "contact__first_name", "contact__last_name", "contact__company_name")

@@ -4,7 +4,8 @@
 for an approval; 409 for an illegal move (closed order, stage already in, back across the reached point of
 no return, an approval pending), 400 `{"stage": [...]}` for a stage that is not of the order's queue (the
 service's check) or not of the caller's business.
-`GET /orders/{id}/approvals/` lists the order's approvals, newest first.
+`GET /orders/{id}/approvals/` lists the order's approvals, newest first; `GET /orders/{id}/stage-moves/` the log of
+its stage moves (the placement into the first stage included), newest first.
 """
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -13,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.api.approvals import OrderApprovalSerializer, approval_rows
-from orders.models import Stage
+from orders.models import Stage, StageMove
 from orders.services.stages import change_stage
 
 
@@ -27,6 +28,15 @@ class StageMoveSerializer(serializers.Serializer):
         if business is not None:
             fields["stage"].queryset = Stage.objects.filter(queue__business=business)
         return fields
+
+
+class StageMoveLogSerializer(serializers.ModelSerializer):
+    """One logged move: `from_stage` is null for the placement into the first stage; `moved_by` a user id."""
+
+    class Meta:
+        model = StageMove
+        fields = ["id", "from_stage", "to_stage", "moved_at", "moved_by", "note"]
+        read_only_fields = fields
 
 
 class OrderStageActions:
@@ -63,3 +73,16 @@ class OrderStageActions:
         if page is not None:
             return self.get_paginated_response(OrderApprovalSerializer(page, many=True).data)
         return Response(OrderApprovalSerializer(rows, many=True).data)
+
+    @extend_schema(request=None, responses=StageMoveLogSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="stage-moves",
+        filter_backends=[],
+        serializer_class=StageMoveLogSerializer,
+    )
+    def stage_moves(self, request, pk=None):
+        """The order's stage moves, newest first (paginated)."""
+        rows = StageMove.objects.filter(order=self.get_object()).order_by("-moved_at", "-pk")
+        return self.get_paginated_response(StageMoveLogSerializer(self.paginate_queryset(rows), many=True).data)

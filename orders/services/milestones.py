@@ -33,7 +33,9 @@ from finance.models import Invoice, Product, ProductKind, ServiceType
 from finance.services.invoices import InvoiceLineInput, create_invoice
 from finance.services.payments import record_payment
 from orders.models import InvoicingModel, Milestone, Order, OrderInvoice, OrderInvoiceReason, Stage
+from orders.selectors.payloads import milestone_payload
 from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.updates import order_updated
 
 MILESTONE_SKU = "ORDER-MILESTONE"
 HUNDRED = Decimal("100")
@@ -161,6 +163,7 @@ def add_milestone(
             reach(milestone, order=order, user=user)
             if payment_method:
                 record_payment(invoice=milestone.invoice, amount=value, method=payment_method, user=user)
+        order_updated(order, "milestone_added", **milestone_payload(milestone, order.currency))
     return milestone
 
 
@@ -184,7 +187,9 @@ def remove_milestone(*, milestone: Milestone, user=None) -> None:
             raise StateConflict(f"Milestone {milestone.name} was reached: it stays (its invoice is issued).")
         if not order.is_open:
             raise StateConflict(f"Order {order} is {order.status}: its milestones no longer change.")
+        gone = milestone_payload(milestone, order.currency)  # before delete() clears its id
         milestone.delete()
+        order_updated(order, "milestone_removed", **gone)
 
 
 def reach_stage_milestone(*, order: Order, stage: Stage, user=None) -> Milestone | None:

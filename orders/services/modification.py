@@ -21,9 +21,10 @@ from crmcom.core.money import round_money
 from finance.models import Product, ProductKind
 from finance.services.pricing import catalogue_price, line_amounts
 from orders.models import DeliveryLine, FulfilmentPolicy, Milestone, Order, OrderItem
+from orders.selectors.payloads import update_payload
 from orders.services.bundles import Component, bundle_components, component_items
 from orders.services.locks import ORDER_CONTEXT, lock_order
-from orders.services.stock import active_reservation, hold, lock_stock, order_payload
+from orders.services.stock import active_reservation, hold, lock_stock
 
 ZERO = Decimal("0")
 
@@ -150,7 +151,8 @@ def modify_items(*, order: Order, items, user=None) -> Order:
         for name in ("total_before_discounts", "discounts", "net", "tax", "total"):
             setattr(locked, name, getattr(locked, name) + after[name] - before[name])
         locked.save(update_fields=["total_before_discounts", "discounts", "net", "tax", "total"])
-        emit(Event.ORDER_UPDATE, business_id=locked.business_id, payload=order_payload(locked), contact=locked.contact)
+        payload = update_payload(locked, change="items")
+        emit(Event.ORDER_UPDATE, business_id=locked.business_id, payload=payload, contact=locked.contact)
     return locked
 
 

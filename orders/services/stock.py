@@ -46,6 +46,7 @@ from orders.models import ApprovalState, Delivery, DeliveryKind, DeliveryLine, O
 from orders.selectors.payloads import order_payload
 from orders.services import billing, credits
 from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.updates import order_updated
 
 
 @dataclass
@@ -227,6 +228,7 @@ def deliver_goods(*, order: Order, lines, user=None) -> list[Delivery]:
             OrderItem.objects.filter(pk=item_pk).update(delivered=F("delivered") + quantity)
         for delivery in deliveries:
             billing.on_delivered(order=locked, delivery=delivery, user=user)
+        order_updated(locked, "delivery", deliveries=[delivery.pk for delivery in deliveries])
     return deliveries
 
 
@@ -353,6 +355,7 @@ def return_goods(*, order: Order, lines, user=None) -> list[Delivery]:
         deliveries = take_back(locked, lines, user)
         if locked.reserved_at is not None:
             rehold(locked, deliveries)
+        order_updated(locked, "return", deliveries=[delivery.pk for delivery in deliveries])
     return deliveries
 
 

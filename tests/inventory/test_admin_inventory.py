@@ -1,12 +1,15 @@
 """The inventory admin: warehouses and locations, transactions and their actions, balances, devices, rules."""
 
+import re
+from html import unescape
+
 import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 
 from inventory.models import Device, DeviceStatus, Location, StockBalance, StockInStatusRule, WarehouseTransaction
 from inventory.resources import DeviceResource
-from inventory.services.devices import block_device
+from inventory.services.devices import block_device, unblock_device
 from inventory.services.posting import post_transaction
 from inventory.services.transactions import LineInput, create_transaction
 from tests.factories import LocationFactory, WarehouseFactory, stock_in_devices
@@ -366,6 +369,19 @@ def test_block_and_unblock_actions_report_each_device(staff_client, devices):
         ("success", "Device DEV-B unblocked: new again."),
     ]
     assert set(Device.objects.values_list("state", flat=True)) == {"new"}
+
+
+def test_the_device_history_page_shows_each_state_change_newest_first(staff_client, devices):
+    device = devices[0]
+    block_device(device=device)
+    unblock_device(device=Device.objects.get(pk=device.pk))
+
+    page = staff_client.get(f"{DEVICE_URL}{device.pk}/history/")
+
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page.content.decode())))
+    changes = re.findall(r"State: (\w+) → (\w+)", text)
+    assert page.status_code == 200 and changes == [("blocked", "new"), ("new", "blocked")]
+    assert [record.state for record in page.context["page_obj"]] == ["new", "blocked", "new"]
 
 
 def test_devices_cannot_be_deleted_in_the_admin(staff_client, devices):

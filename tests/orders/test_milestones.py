@@ -293,3 +293,47 @@ def test_admin_refuses_removing_a_reached_milestone_and_writes_nothing(staff_cli
     assert admin_messages(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
     assert OrderInvoice.objects.filter(order=order).count() == 1  # the Deposit's only
+
+
+def add_in_admin(client, order, **row):
+    """Post the order's change form with one new milestone row (`row`: its fields)."""
+    url = f"/admin/orders/order/{order.pk}/change/"
+    data = change_form_data(client.get(url))
+    new = int(data["milestones-TOTAL_FORMS"])
+    data["milestones-TOTAL_FORMS"] = str(new + 1)
+    data.update({f"milestones-{new}-{name}": value for name, value in {**row, "order": order.pk}.items()})
+    return client.post(url, data)
+
+
+def test_admin_records_an_ad_hoc_milestones_payment_as_the_api_does(staff_client, order):
+    response = add_in_admin(staff_client, order, name="Extra", amount="2.50", payment_method="cash")
+
+    assert response.status_code == 302, admin_messages(response)
+    extra = Milestone.objects.get(order=order, name="Extra")
+    extra.invoice.refresh_from_db()
+    assert (extra.invoice.total, extra.invoice.paid_total) == (D("2.50"), D("2.50"))
+    assert Payment.objects.get(invoice=extra.invoice).method == "cash"
+
+
+def test_admin_refuses_paying_a_stage_milestone_and_writes_nothing(staff_client, order):
+    later = stages(order.queue)[4]
+
+    response = add_in_admin(staff_client, order, name="Later", amount="1.00", stage=later.pk, payment_method="cash")
+
+    assert response.status_code == 302
+    assert admin_messages(response) == ["Only ad hoc milestones are paid when added."]
+    assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
+
+
+def test_api_milestone_list_has_a_flat_query_count(api, order, django_assert_max_num_queries):
+    url = f"/api/v1/orders/{order.pk}/milestones/"
+    with django_assert_max_num_queries(20) as one:
+        api.get(url)
+    baseline = len(one)  # now: every request clears the connection's query log
+    for amount in ("1.00", "2.00", "3.00"):
+        add_milestone(order=order, name=f"More {amount}", amount=amount)  # ad hoc: each with its invoice
+
+    with django_assert_max_num_queries(baseline):
+        response = api.get(url)
+
+    assert [row["invoice_number"] is not None for row in response.json()["results"]] == [False, True, True, True]

@@ -118,3 +118,42 @@ def test_the_order_approvals_list_has_a_flat_query_count(api, business, django_a
     with django_assert_max_num_queries(baseline):
         response = api.get(f"/api/v1/orders/{order.pk}/approvals/")
     assert len(response.json()["results"]) == 6
+
+
+def test_the_stage_move_log_lists_each_move_newest_first(api, business, owner):
+    order = stocked_order(business)
+    stages = stages_of(order)
+    api.post(f"/api/v1/orders/{order.pk}/stage/", {"stage": stages[2].pk, "note": "Packing"})
+    api.post(f"/api/v1/orders/{order.pk}/stage/", {"stage": stages[3].pk})
+
+    response = api.get(f"/api/v1/orders/{order.pk}/stage-moves/")
+
+    assert response.status_code == 200 and response.json()["count"] == 3
+    rows = response.json()["results"]
+    assert set(rows[0]) == {"id", "from_stage", "to_stage", "moved_at", "moved_by", "note"}
+    assert [(row["from_stage"], row["to_stage"], row["note"]) for row in rows] == [
+        (stages[2].pk, stages[3].pk, ""),
+        (stages[1].pk, stages[2].pk, "Packing"),
+        (None, stages[1].pk, rows[2]["note"]),  # the placement into the first stage
+    ]
+    assert rows[0]["moved_by"] == owner.pk and rows[0]["moved_at"] >= rows[1]["moved_at"]
+
+
+def test_the_stage_move_log_of_another_business_order_is_404(api, other_business):
+    theirs = stocked_order(other_business)
+
+    assert api.get(f"/api/v1/orders/{theirs.pk}/stage-moves/").status_code == 404
+
+
+def test_the_stage_move_log_has_a_flat_query_count(api, business, django_assert_max_num_queries):
+    order = stocked_order(business)
+    with CaptureQueriesContext(connection) as one:
+        api.get(f"/api/v1/orders/{order.pk}/stage-moves/")
+    baseline = len(one)  # now: every request clears the connection's query log
+    stages = stages_of(order)
+    for position in (2, 3, 4):
+        api.post(f"/api/v1/orders/{order.pk}/stage/", {"stage": stages[position].pk})
+
+    with django_assert_max_num_queries(baseline):
+        response = api.get(f"/api/v1/orders/{order.pk}/stage-moves/?page_size=3")
+    assert response.json()["count"] == 4 and len(response.json()["results"]) == 3
