@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from crmcom.core.exceptions import StateConflict
-from orders.models import InvoicingModel, Milestone, Order, OrderApproval, Queue, Stage, StageMove
+from orders.models import Estimate, InvoicingModel, Milestone, Order, OrderApproval, Queue, Stage, StageMove
 
 # While stages are rewritten, kept stages first step aside to positions and names no stage uses, so
 # reordering or renaming them never trips the per-queue unique constraints halfway through.
@@ -153,12 +153,14 @@ def set_default_queue(*, queue: Queue) -> Queue:
 
 
 def delete_queue(*, queue: Queue) -> None:
-    """Delete a queue that holds no orders and is not the default."""
+    """Delete a queue that holds no orders, no estimate chose and is not the default."""
     if queue.is_default:
         raise StateConflict(f"“{queue.name}” is the default queue: make another queue the default first.")
     with transaction.atomic():
         if Order.objects.filter(queue=queue).exists():
             raise StateConflict(f"“{queue.name}” has orders and cannot be deleted.")
+        if Estimate.objects.filter(queue=queue).exists():
+            raise StateConflict(f"Estimates place their orders in “{queue.name}”: delete it once they expire.")
         if any(_referenced(stage) for stage in queue.stages.all()):
             raise StateConflict(f"“{queue.name}” is in the history of orders and cannot be deleted.")
         queue.delete()
