@@ -105,8 +105,11 @@ def perform_move(*, order: Order, stage: Stage, user=None, note: str = "") -> Or
     )
     try:
         order.move_to(stage)
-    except TransitionNotAllowed as error:  # the transition's own conditions (open, no pending approval)
-        raise StateConflict(f"Order {order.number} cannot move to “{stage.name}” now.") from error
+    except TransitionNotAllowed as error:  # the transition's own conditions (orders.models.orders)
+        raise StateConflict(
+            f"Order {order.number} cannot move to “{stage.name}” now: it must be open, wait for no approval "
+            "and its milestones must add up to no more than its total."
+        ) from error
     order.save(update_fields=["stage"])
     StageMove.objects.create(
         order=order, from_stage=from_stage, to_stage=stage, moved_by=recorded_user(user), note=note[:200]
