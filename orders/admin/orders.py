@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsAsMessages, apply_to_each
+from orders.admin.activities import OrderActivityInline  # done and reopened through the service
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
 from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
 from orders.admin.stock import STOCK_ACTIONS  # cancel, complete (stock helper)
@@ -86,7 +87,15 @@ class OrderAdmin(ServiceRefusalsAsMessages, BusinessScopedAdmin):
     date_hierarchy = "placed_at"
     fields = ORDER_FIELDS
     readonly_fields = ORDER_FIELDS
-    inlines = [OrderItemInline, StageMoveInline, ApprovalInline, DeliveryInline, OrderInvoiceInline, MilestoneInline]
+    inlines = [
+        OrderItemInline,
+        OrderActivityInline,
+        StageMoveInline,
+        ApprovalInline,
+        DeliveryInline,
+        OrderInvoiceInline,
+        MilestoneInline,
+    ]
     actions = ["move_to_stage", change_items, *STOCK_ACTIONS]
 
     def has_add_permission(self, request):
