@@ -14,13 +14,26 @@ from orders.models.choices import InvoicingModel
 
 
 class Queue(TenantModel):
-    """An ordered list of stages an order moves through. Sign-up makes one default queue per business."""
+    """An ordered list of stages an order moves through. Sign-up makes one default queue per business.
+
+    A device plan (`is_device_plan`) hands the goods over first and has them paid off in milestone invoices:
+    it invoices by milestones (a constraint), has milestone stages, and invoices the goods themselves only
+    once paid off, by the final invoice on completion or at a point of no return no earlier than its last
+    milestone stage (orders.services.queues.device_plan_problems). Milestone invoices are advances that move
+    no stock, so the goods leave as a `dispatch` (devices DISPATCHED, still the business's; a return before
+    the PoNR brings them back as usual) and are sold (devices SOLD, owned by the contact) by that invoice.
+    """
 
     name = models.CharField(max_length=100)
     is_default = models.BooleanField(default=False, help_text="New orders go here unless told otherwise.")
     invoicing_model = models.CharField(max_length=12, choices=InvoicingModel.choices, default=InvoicingModel.UPFRONT)
     is_device_plan = models.BooleanField(
-        default=False, help_text="Goods are paid off in milestone invoices (a device plan)."
+        default=False,
+        help_text=(
+            "A device plan: goods are handed over and paid off in milestone invoices; they stay the business's "
+            "(dispatched) until invoiced once paid off (at completion, or a point of no return at or after "
+            "the last milestone)."
+        ),
     )
     history = HistoricalRecords()
 

@@ -47,12 +47,28 @@ def check_stages(*, queue: Queue, stages: Sequence[Stage]) -> None:
     percent = sum((stage.milestone_percent or Decimal("0") for stage in stages), Decimal("0"))
     if percent > 100:
         messages.append(f"The stages' milestones add up to {percent} % of the order total, more than 100 %.")
+    if queue.is_device_plan:
+        messages.extend(device_plan_problems(stages))
     if messages:
         raise ValidationError({"stages": messages})
     if queue.invoicing_model == InvoicingModel.PONR and not ponrs:
         raise ValidationError(
             {"invoicing_model": "Invoicing at the point of no return needs a point-of-no-return stage."}
         )
+
+
+def device_plan_problems(stages: Sequence[Stage]) -> list[str]:
+    """A device plan's goods stay the business's (dispatched) until the plan is paid off (Queue docstring):
+    it has milestone stages, and no stage invoices the goods at the point of no return before the last one."""
+    paid_off = max((stage.position or 0 for stage in stages if stage.has_milestone), default=None)
+    if paid_off is None:
+        return ["A device plan is paid off in milestones: give at least one stage a milestone."]
+    return [
+        f"“{stage.name}” would invoice (sell) the goods at the point of no return before the plan is paid off "
+        f"at its last milestone (position {paid_off}): a device plan invoices them there or later."
+        for stage in stages
+        if stage.invoice_at_ponr and (stage.position or 0) < paid_off
+    ]
 
 
 def check_queue(*, queue: Queue, stages: Sequence[Stage] | None) -> list[Stage]:
