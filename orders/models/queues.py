@@ -90,6 +90,11 @@ class Stage(models.Model):
     invoice_at_ponr = models.BooleanField(default=False, help_text="Invoice the order when the PoNR is reached.")
     requires_approval = models.BooleanField(default=False, help_text="Entering it waits for an approval.")
     allows_modification = models.BooleanField(default=True, help_text="Items and quantities may change here.")
+    activities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Names of the activities an order gets when it enters this stage, e.g. ["Install", "Inspect"].',
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -132,5 +137,14 @@ class Stage(models.Model):
             errors["milestone_amount"] = "A milestone is a percentage or an amount, not both."
         if self.invoice_at_ponr and not self.point_of_no_return:
             errors["invoice_at_ponr"] = "Only the point of no return can invoice at the point of no return."
+        if not is_name_list(self.activities):
+            errors["activities"] = "A list of distinct activity names (each 1 to 100 characters)."
         if errors:
             raise ValidationError(errors)
+
+
+def is_name_list(value) -> bool:
+    """A list of distinct, non-blank names of at most 100 characters (OrderActivity.name)."""
+    if not isinstance(value, list) or not all(isinstance(name, str) and 0 < len(name.strip()) <= 100 for name in value):
+        return False
+    return len({name.strip() for name in value}) == len(value)

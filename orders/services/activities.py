@@ -1,5 +1,7 @@
 """Activities of an order: added by staff, marked done or reopened; the order completes once all are done.
 
+A stage may list activity names (Stage.activities): entering it gives the order those it has not got yet.
+
 Every change takes the order's row lock first (orders.services.locks), so it cannot race the completion
 that reads the activities: a closed (completed or cancelled) order's activities no longer change (409).
 """
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
-from orders.models import Order, OrderActivity
+from orders.models import Order, OrderActivity, Stage
 from orders.services.locks import lock_order
 
 
@@ -37,6 +39,22 @@ def add_activity(
         activity._history_user = recorded_user(user)
         activity.save()
     return activity
+
+
+def add_stage_activities(*, order: Order, stage: Stage, user=None) -> list[OrderActivity]:
+    """The stage's activities the order has not got yet (by name), added as the order enters the stage.
+
+    Called by orders.services.stages inside the move, which holds the order's lock.
+    """
+    have = set(OrderActivity.objects.filter(order=order).values_list("name", flat=True))
+    added = []
+    for name in stage.activities:
+        if name.strip() not in have:
+            activity = OrderActivity(order=order, name=name.strip(), created_by=recorded_user(user))
+            activity._history_user = recorded_user(user)
+            activity.save()
+            added.append(activity)
+    return added
 
 
 def mark_activity_done(*, activity: OrderActivity, user=None) -> OrderActivity:

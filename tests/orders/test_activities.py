@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crmcom.core.exceptions import StateConflict
-from orders.models import OrderActivity, OrderStatus
+from orders.models import OrderActivity, OrderStatus, Stage
 from orders.services.activities import add_activity, mark_activity_done, reopen_activity
 from orders.services.completion import complete_order
+from orders.services.queues import create_queue
+from orders.services.stages import move_stage
 from tests.factories import ProductFactory, make_business, make_order
 from tests.orders.admin_support import admin_messages, change_form_data
 from tests.orders.stock_support import fresh, move
@@ -191,3 +193,46 @@ def test_admin_inline_offers_only_the_business_staff_and_is_read_only_once_close
     complete_order(order=at_last_stage(order))
     closed = next(s for s in staff_client.get(url).context["inline_admin_formsets"] if s.opts.model is OrderActivity)
     assert not closed.has_add_permission and not closed.has_change_permission
+
+
+# Activities listed by a stage
+
+
+def test_entering_a_stage_gives_the_order_its_activities_once(business, owner):
+    queue = create_queue(
+        business=business,
+        name="Installs",
+        stages=[
+            Stage(name="Booked", position=1, activities=["Call the contact"]),
+            Stage(name="On site", position=2, in_progress=True, activities=["Install", "Call the contact"]),
+            Stage(name="Done", position=3),
+        ],
+    )
+    order = make_order(business, queue=queue, items=[(service_order(business).items.get().product, 1)])
+    assert list(order.activities.values_list("name", flat=True)) == ["Call the contact"]
+
+    move_stage(order=order, stage=queue.stages.get(position=2), user=owner)
+    move_stage(order=order, stage=queue.stages.get(position=1))
+    move_stage(order=order, stage=queue.stages.get(position=2))
+
+    assert list(order.activities.values_list("name", "created_by")) == [
+        ("Call the contact", None),
+        ("Install", owner.pk),
+    ]
+
+
+def test_a_stage_lists_distinct_named_activities(api, business):
+    stages = [Stage(name="Booked", position=1, activities=["Install", " "])]
+
+    with pytest.raises(ValidationError, match="#1 activities: A list of distinct activity names"):
+        create_queue(business=business, name="Bad", stages=stages)
+    body = {"name": "Installs", "stages": [{"name": "Booked", "position": 1, "activities": ["Install"]}]}
+    created = api.post("/api/v1/queues/", body, format="json")
+    refused = api.post(
+        "/api/v1/queues/",
+        {"name": "Other", "stages": [{**body["stages"][0], "activities": "Install"}]},
+        format="json",
+    )
+
+    assert created.status_code == 201 and created.json()["stages"][0]["activities"] == ["Install"]
+    assert refused.status_code == 400 and set(refused.json()) == {"stages"}
