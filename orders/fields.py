@@ -60,4 +60,5 @@ STAGE_RULE_FIELDS = (
     "invoice_at_ponr",
     "requires_approval",
     "allows_modification",
+    "activities",
 )

@@ -11,6 +11,7 @@ ESTIMATE_FIELDS = (
     "estimation_id",
     "contact",
     "fulfilled_by",
+    "queue",
     "supply_method",
     "delivery_method",
     "address",
@@ -48,7 +49,7 @@ class EstimateAdmin(AdminLogHistory, ReadOnlyAdminMixin, BusinessScopedAdmin):
         "expires_at",
         "used_at",
     )
-    list_filter = ("use_wallet", "use_account_credit", "supply_method", "created_at")
+    list_filter = ("queue", "use_wallet", "use_account_credit", "supply_method", "created_at")
     search_fields = ("estimation_id", "contact__first_name", "contact__last_name", "contact__company_name")
     list_select_related = ("contact",)
     date_hierarchy = "created_at"

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsAsMessages, apply_to_each
+from orders.admin.activities import OrderActivityInline  # done and reopened through the service
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
 from orders.admin.goods import OrderGoodsAdmin  # deliver and return goods pages (stock helper)
 from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
@@ -100,6 +101,7 @@ class OrderAdmin(OrderGoodsAdmin, ServiceRefusalsAsMessages, BusinessScopedAdmin
     readonly_fields = ORDER_FIELDS
     inlines = [
         OrderItemInline,
+        OrderActivityInline,
         StageMoveInline,
         ApprovalInline,
         DeliveryInline,

@@ -11,7 +11,7 @@ from crmcom.core.api.serializers import BusinessScopedSerializerMixin, money_str
 from crmcom.core.api.views import BusinessScopedMixin
 from crmcom.core.money import round_money
 from finance.models import Product
-from orders.models import DeliveryMethod, Estimate, SupplyMethod
+from orders.models import DeliveryMethod, Estimate, Queue, SupplyMethod
 from orders.selectors.estimates import estimate_billing
 from orders.services.estimates import ItemInput, create_estimate
 
@@ -65,6 +65,12 @@ class EstimateRequestSerializer(BusinessScopedSerializerMixin, serializers.Seria
     use_wallet = serializers.BooleanField(default=False, help_text="Pay from the wallet's open balance first.")
     use_account_credit = serializers.BooleanField(default=False, help_text="Use the credit on the contact's account.")
     preferred_fulfilment_at = serializers.DateTimeField(required=False, allow_null=True)
+    queue = serializers.PrimaryKeyRelatedField(
+        queryset=Queue.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The queue the orders go into (its invoicing model plans the billing); default: the default queue.",
+    )
 
 
 class EstimateLineSerializer(serializers.Serializer):
@@ -115,7 +121,8 @@ class EstimateGroupSerializer(serializers.Serializer):
 
 class EstimateBillingSerializer(serializers.Serializer):
     account = serializers.IntegerField(help_text="The contact's account, which the order's invoices go to.")
-    invoicing_model = serializers.CharField(allow_null=True, help_text="When the default queue invoices.")
+    queue = serializers.IntegerField(allow_null=True, help_text="The queue the orders go into.")
+    invoicing_model = serializers.CharField(allow_null=True, help_text="When that queue invoices.")
     account_credit = serializers.CharField(help_text="Paid by the credit on the account.")
     wallet_funds = serializers.CharField(help_text="Paid from the wallet's open balance.")
     amount_due = serializers.CharField(help_text="Paid by the order's payment method.")
@@ -139,6 +146,7 @@ class EstimateSerializer(serializers.ModelSerializer):
             "delivery_method",
             "address",
             "preferred_fulfilment_at",
+            "queue",
             "currency",
             *ESTIMATE_MONEY,
             "use_wallet",
@@ -189,6 +197,7 @@ class EstimateSerializer(serializers.ModelSerializer):
         billing = estimate_billing(instance)
         return {
             "account": billing.account,
+            "queue": billing.queue,
             "invoicing_model": billing.invoicing_model,
             **{
                 name: money(instance, getattr(billing, name))
@@ -219,6 +228,7 @@ class EstimateView(BusinessScopedMixin, generics.GenericAPIView):
             use_wallet=data["use_wallet"],
             use_account_credit=data["use_account_credit"],
             preferred_fulfilment_at=data.get("preferred_fulfilment_at"),
+            queue=data.get("queue"),
             user=request.user,
         )
         return Response(EstimateSerializer(estimate).data, status=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from contacts.models import Contact, Organisation
 from crmcom.core.api.filters import BusinessScopedFilterSet, scoped_choices
 from crmcom.core.api.views import BusinessScopedMixin
 from finance.api.document_serializers import show_money
+from orders.api.order_activity_actions import OrderActivityActions
 from orders.api.order_billing_actions import OrderBillingActions
 from orders.api.order_stage_actions import OrderStageActions
 from orders.api.order_stock_actions import OrderStockActions
@@ -114,6 +115,7 @@ class OrderViewSet(
     OrderStageActions,
     OrderStockActions,
     OrderBillingActions,
+    OrderActivityActions,
     BusinessScopedMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,

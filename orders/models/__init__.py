@@ -1,3 +1,4 @@
+from orders.models.activities import OrderActivity
 from orders.models.billing import Milestone, OrderInvoice, OrderInvoiceReason, PaymentFailure
 from orders.models.catalogues import OrderCatalogue
 from orders.models.choices import (
@@ -27,6 +28,7 @@ __all__ = [
     "InvoicingModel",
     "Milestone",
     "Order",
+    "OrderActivity",
     "OrderApproval",
     "OrderCatalogue",
     "OrderInvoice",

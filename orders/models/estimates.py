@@ -20,11 +20,21 @@ class Estimate(TenantModel):
     line adds `"components": [{"product", "description", "quantity", "quantity_per_bundle"}]` (and a
     flexible one its `"picks"`: product ids): placement makes them the bundle's component items.
     `use_wallet` and `use_account_credit` are what was asked; `wallet_funds` and `account_credit` what came of it.
+    `queue` is the queue the orders go into (empty: the business's default queue when they are placed); it is
+    chosen here because the estimate is where billing is planned, by that queue's invoicing model.
     """
 
     estimation_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="estimates")
     fulfilled_by = models.ForeignKey("contacts.Organisation", on_delete=models.PROTECT, related_name="+")
+    queue = models.ForeignKey(
+        "orders.Queue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The queue the orders go into; empty: the business's default queue.",
+    )
     supply_method = models.CharField(max_length=12, choices=SupplyMethod.choices)
     delivery_method = models.CharField(max_length=16, choices=DeliveryMethod.choices, blank=True)
     address = models.JSONField(default=dict, blank=True)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -26,6 +26,18 @@ def order_is_open(order: "Order") -> bool:
 def not_awaiting_approval(order: "Order") -> bool:
     """Condition of a stage move: a pending approval holds the order until it is approved or rejected."""
     return order.pk is None or not order.approvals.filter(state=ApprovalState.PENDING).exists()
+
+
+def milestones_valid(order: "Order") -> bool:
+    """Condition of a stage move: the order's milestones add up to no more than its total (one aggregate).
+
+    The milestone and modification services keep this under the order's lock; the FSM refuses to move an
+    order where it does not hold all the same (a row written around them).
+    """
+    if order.pk is None:
+        return True
+    planned = order.milestones.aggregate(total=Sum("amount"))["total"]
+    return planned is None or planned <= order.total
 
 
 class Order(FSMModelMixin, TenantModel):
@@ -110,7 +122,10 @@ class Order(FSMModelMixin, TenantModel):
 
     # Transitions: called by orders.services only, which check, lock and log around them.
     @transition(
-        field=stage, source="*", target=GET_STATE(target_stage), conditions=[order_is_open, not_awaiting_approval]
+        field=stage,
+        source="*",
+        target=GET_STATE(target_stage),
+        conditions=[order_is_open, not_awaiting_approval, milestones_valid],
     )
     def move_to(self, stage) -> None:
         """Move to `stage` of this order's queue (the services check the queue, approvals and the PoNR)."""

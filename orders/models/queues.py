@@ -14,13 +14,26 @@ from orders.models.choices import InvoicingModel
 
 
 class Queue(TenantModel):
-    """An ordered list of stages an order moves through. Sign-up makes one default queue per business."""
+    """An ordered list of stages an order moves through. Sign-up makes one default queue per business.
+
+    A device plan (`is_device_plan`) hands the goods over first and has them paid off in milestone invoices:
+    it invoices by milestones (a constraint), has milestone stages, and invoices the goods themselves only
+    once paid off, by the final invoice on completion or at a point of no return no earlier than its last
+    milestone stage (orders.services.queues.device_plan_problems). Milestone invoices are advances that move
+    no stock, so the goods leave as a `dispatch` (devices DISPATCHED, still the business's; a return before
+    the PoNR brings them back as usual) and are sold (devices SOLD, owned by the contact) by that invoice.
+    """
 
     name = models.CharField(max_length=100)
     is_default = models.BooleanField(default=False, help_text="New orders go here unless told otherwise.")
     invoicing_model = models.CharField(max_length=12, choices=InvoicingModel.choices, default=InvoicingModel.UPFRONT)
     is_device_plan = models.BooleanField(
-        default=False, help_text="Goods are paid off in milestone invoices (a device plan)."
+        default=False,
+        help_text=(
+            "A device plan: goods are handed over and paid off in milestone invoices; they stay the business's "
+            "(dispatched) until invoiced once paid off (at completion, or a point of no return at or after "
+            "the last milestone)."
+        ),
     )
     history = HistoricalRecords()
 
@@ -77,6 +90,11 @@ class Stage(models.Model):
     invoice_at_ponr = models.BooleanField(default=False, help_text="Invoice the order when the PoNR is reached.")
     requires_approval = models.BooleanField(default=False, help_text="Entering it waits for an approval.")
     allows_modification = models.BooleanField(default=True, help_text="Items and quantities may change here.")
+    activities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Names of the activities an order gets when it enters this stage, e.g. ["Install", "Inspect"].',
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -119,5 +137,14 @@ class Stage(models.Model):
             errors["milestone_amount"] = "A milestone is a percentage or an amount, not both."
         if self.invoice_at_ponr and not self.point_of_no_return:
             errors["invoice_at_ponr"] = "Only the point of no return can invoice at the point of no return."
+        if not is_name_list(self.activities):
+            errors["activities"] = "A list of distinct activity names (each 1 to 100 characters)."
         if errors:
             raise ValidationError(errors)
+
+
+def is_name_list(value) -> bool:
+    """A list of distinct, non-blank names of at most 100 characters (OrderActivity.name)."""
+    if not isinstance(value, list) or not all(isinstance(name, str) and 0 < len(name.strip()) <= 100 for name in value):
+        return False
+    return len({name.strip() for name in value}) == len(value)

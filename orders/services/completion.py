@@ -8,6 +8,7 @@ from crmcom.automations.models import Event
 from crmcom.core.exceptions import StateConflict
 from orders.models import ApprovalState, Order, OrderItem, OrderStatus, Stage
 from orders.services import billing
+from orders.services.activities import open_activity_names
 from orders.services.locks import ORDER_CONTEXT, lock_order
 from orders.services.stock import goods_items, order_payload
 
@@ -16,8 +17,8 @@ def completion_blockers(order: Order) -> list[str]:
     """What keeps an order in progress from completing, before its final invoice (empty: nothing).
 
     - Goods: every stockable item delivered in full (net of returns).
-    - Activities: what is not goods (services, charges) is the work the queue's stages track, so the
-      activities are done when the order has reached its queue's last stage with no approval pending.
+    - Activities: every OrderActivity of the order done (orders.services.activities); and the work the
+      queue's stages track, done when the order has reached its queue's last stage with no approval pending.
     Invoicing is checked after the final invoice, which bills whatever is left.
     """
     if order.status != OrderStatus.IN_PROGRESS:
@@ -27,6 +28,9 @@ def completion_blockers(order: Order) -> list[str]:
         for item in goods_items(order)
         if item.delivered < item.quantity
     ]
+    open_activities = open_activity_names(order)
+    if open_activities:
+        blockers.append(f"Activities not done: {', '.join(open_activities)}.")
     if order.approvals.filter(state=ApprovalState.PENDING).exists():
         blockers.append("An approval is pending.")
     last = Stage.objects.filter(queue_id=order.queue_id).order_by("-position").first()

@@ -11,7 +11,8 @@ The breakdown (every amount rounded half-up to the currency's minor unit, line b
 - wallet_funds: with `use_wallet`, the open part of the wallet's balance in the currency, at most what is
   left of the total;
 - amount_due = total − account_credit − wallet_funds: what the payment method of the order pays.
-The estimate keeps both what was asked (`use_wallet`, `use_account_credit`) and what came of it.
+The estimate keeps both what was asked (`use_wallet`, `use_account_credit`) and what came of it, and the
+queue its orders go into when one is chosen (else placement takes the business's default queue).
 
 A bundle (orders.services.bundles) is priced as one line at the bundle's price; the line lists the
 components it brings (a flexible bundle's picks among them), which placement makes items at no charge.
@@ -33,7 +34,7 @@ from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, Product
 from finance.services.pricing import catalogue_price, line_amounts
-from orders.models import Estimate
+from orders.models import Estimate, Queue
 from orders.selectors.fulfilment import Address, fulfilments_for
 from orders.services.bundles import Component, bundle_components
 from wallets.models import WalletBalance
@@ -77,11 +78,17 @@ def create_estimate(
     use_wallet: bool = False,
     use_account_credit: bool = False,
     preferred_fulfilment_at: datetime.datetime | None = None,
+    queue: Queue | None = None,
     user=None,
 ) -> Estimate:
-    """Price the order(s) for `contact`, split by fulfilling organisation, and keep the estimate two hours."""
+    """Price the order(s) for `contact`, split by fulfilling organisation, and keep the estimate two hours.
+
+    `queue` (of the business) is where the orders will go; None: the default queue at placement.
+    """
     if contact.business_id != business.pk:
         raise ValidationError({"contact": "Unknown for this business."})
+    if queue is not None and queue.business_id != business.pk:
+        raise ValidationError({"queue": "Unknown for this business."})
     items = _clean_items(business, items)
     if preferred_fulfilment_at is not None and preferred_fulfilment_at < timezone.now():
         raise ValidationError({"preferred_fulfilment_at": "The preferred fulfilment time is in the past."})
@@ -114,6 +121,7 @@ def create_estimate(
             business=business,
             contact=contact,
             fulfilled_by=groups[0].organisation,
+            queue=queue,
             supply_method=supply_method,
             delivery_method=delivery_method or "",
             address=place.as_json(),

@@ -35,7 +35,7 @@ from finance.models import DocumentKind, Invoice, InvoiceState, PaymentMethod, P
 from finance.services.numbering import take_numbers
 from inventory.selectors_warehouses import fulfilment_warehouse
 from orders.models import Estimate, Order, OrderItem, PaymentMethodKind, Queue, Stage
-from orders.selectors.estimates import default_queue
+from orders.selectors.estimates import placement_queue
 from orders.services import billing, stages
 from orders.services.bundles import Component, component_items
 from orders.services.estimates import gross_and_discounts
@@ -71,7 +71,7 @@ def place_orders(*, business, estimation_id, payment_method: str, user=None) -> 
             raise ValidationError({"preferred_fulfilment_at": "The preferred fulfilment time has passed."})
         if payment_method == PaymentMethodKind.CARD and estimate.amount_due > 0:
             _primary_card(estimate.contact)
-        queue, first_stage = _default_queue(business)
+        queue, first_stage = _placement_queue(estimate)
         fulfillers = _fulfillers(business, estimate.groups)
         warehouses = [fulfilment_warehouse(business=business, organisation=fulfiller) for fulfiller in fulfillers]
         orders = [
@@ -116,8 +116,9 @@ def _estimation_key(estimation_id) -> uuid.UUID:
         raise ValidationError({"estimation_id": "Not an estimation id."}) from None
 
 
-def _default_queue(business) -> tuple[Queue, Stage]:
-    queue = default_queue(business.pk)
+def _placement_queue(estimate: Estimate) -> tuple[Queue, Stage]:
+    """The estimate's queue (else the default one) and its first stage."""
+    queue = placement_queue(estimate)
     first = Stage.objects.filter(queue=queue).order_by("position").first() if queue else None
     if first is None:
         raise StateConflict("The business has no default queue with stages to place orders in.")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from crmcom.core.exceptions import StateConflict
-from orders.models import InvoicingModel, Milestone, Order, OrderApproval, Queue, Stage, StageMove
+from orders.models import Estimate, InvoicingModel, Milestone, Order, OrderApproval, Queue, Stage, StageMove
 
 # While stages are rewritten, kept stages first step aside to positions and names no stage uses, so
 # reordering or renaming them never trips the per-queue unique constraints halfway through.
@@ -47,12 +47,28 @@ def check_stages(*, queue: Queue, stages: Sequence[Stage]) -> None:
     percent = sum((stage.milestone_percent or Decimal("0") for stage in stages), Decimal("0"))
     if percent > 100:
         messages.append(f"The stages' milestones add up to {percent} % of the order total, more than 100 %.")
+    if queue.is_device_plan:
+        messages.extend(device_plan_problems(stages))
     if messages:
         raise ValidationError({"stages": messages})
     if queue.invoicing_model == InvoicingModel.PONR and not ponrs:
         raise ValidationError(
             {"invoicing_model": "Invoicing at the point of no return needs a point-of-no-return stage."}
         )
+
+
+def device_plan_problems(stages: Sequence[Stage]) -> list[str]:
+    """A device plan's goods stay the business's (dispatched) until the plan is paid off (Queue docstring):
+    it has milestone stages, and no stage invoices the goods at the point of no return before the last one."""
+    paid_off = max((stage.position or 0 for stage in stages if stage.has_milestone), default=None)
+    if paid_off is None:
+        return ["A device plan is paid off in milestones: give at least one stage a milestone."]
+    return [
+        f"“{stage.name}” would invoice (sell) the goods at the point of no return before the plan is paid off "
+        f"at its last milestone (position {paid_off}): a device plan invoices them there or later."
+        for stage in stages
+        if stage.invoice_at_ponr and (stage.position or 0) < paid_off
+    ]
 
 
 def check_queue(*, queue: Queue, stages: Sequence[Stage] | None) -> list[Stage]:
@@ -153,12 +169,14 @@ def set_default_queue(*, queue: Queue) -> Queue:
 
 
 def delete_queue(*, queue: Queue) -> None:
-    """Delete a queue that holds no orders and is not the default."""
+    """Delete a queue that holds no orders, no estimate chose and is not the default."""
     if queue.is_default:
         raise StateConflict(f"“{queue.name}” is the default queue: make another queue the default first.")
     with transaction.atomic():
         if Order.objects.filter(queue=queue).exists():
             raise StateConflict(f"“{queue.name}” has orders and cannot be deleted.")
+        if Estimate.objects.filter(queue=queue).exists():
+            raise StateConflict(f"Estimates place their orders in “{queue.name}”: delete it once they expire.")
         if any(_referenced(stage) for stage in queue.stages.all()):
             raise StateConflict(f"“{queue.name}” is in the history of orders and cannot be deleted.")
         queue.delete()

@@ -19,7 +19,7 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
 from orders.models import ApprovalState, Order, OrderApproval, OrderStatus, Stage, StageMove
 from orders.selectors.payloads import order_payload
-from orders.services import billing, stock
+from orders.services import activities, billing, stock
 from orders.services.locks import ORDER_CONTEXT, lock_order
 
 
@@ -105,8 +105,11 @@ def perform_move(*, order: Order, stage: Stage, user=None, note: str = "") -> Or
     )
     try:
         order.move_to(stage)
-    except TransitionNotAllowed as error:  # the transition's own conditions (open, no pending approval)
-        raise StateConflict(f"Order {order.number} cannot move to “{stage.name}” now.") from error
+    except TransitionNotAllowed as error:  # the transition's own conditions (orders.models.orders)
+        raise StateConflict(
+            f"Order {order.number} cannot move to “{stage.name}” now: it must be open, wait for no approval "
+            "and its milestones must add up to no more than its total."
+        ) from error
     order.save(update_fields=["stage"])
     StageMove.objects.create(
         order=order, from_stage=from_stage, to_stage=stage, moved_by=recorded_user(user), note=note[:200]
@@ -116,7 +119,8 @@ def perform_move(*, order: Order, stage: Stage, user=None, note: str = "") -> Or
 
 
 def _enter(*, order: Order, stage: Stage, user=None, from_stage: Stage | None = None) -> None:
-    """What entering a stage does: start (and reserve), the point of no return, invoicing, the event."""
+    """What entering a stage does: start (and reserve), the point of no return, invoicing, the stage's
+    activities, the event."""
     if stage.in_progress and order.status == OrderStatus.NEW:
         order.start()
         order.save(update_fields=["status"])
@@ -126,6 +130,8 @@ def _enter(*, order: Order, stage: Stage, user=None, from_stage: Stage | None = 
         order.ponr_reached_at = timezone.now()
         order.save(update_fields=["ponr_reached_at"])
     billing.on_stage_entered(order=order, stage=stage, user=user)
+    if stage.activities:
+        activities.add_stage_activities(order=order, stage=stage, user=user)
     emit(
         Event.STAGE_UPDATE,
         business_id=order.business_id,

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
@@ -16,6 +15,7 @@ from orders.models import InvoicingModel, Milestone, Order, OrderInvoice
 from orders.services.milestones import add_milestone, remove_milestone
 from orders.services.stages import move_stage
 from tests.factories import make_business, make_order
+from tests.orders.admin_support import admin_messages, change_form_data
 from tests.orders.billing_support import account_balance, make_queue, no_drift, place, product, stages
 from tests.orders.stock_support import stock_in
 
@@ -209,19 +209,6 @@ def test_api_another_business_order_is_404(api, other_business):
 # Admin
 
 
-def change_form_data(response) -> dict:
-    """What the order's change form posts back as it is: every inline's management form and rows."""
-    data = {}
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data.update({f"{formset.prefix}-{name}": value for name, value in formset.management_form.initial.items()})
-        for form in formset.forms:
-            for field in form:
-                if field.value() is not None:
-                    data[field.html_name] = field.value()
-    return data
-
-
 def test_admin_adds_and_removes_milestones_through_the_service(staff_client, order):
     url = f"/admin/orders/order/{order.pk}/change/"
     later = add_milestone(order=order, name="Later", amount="1.00", stage=stages(order.queue)[4])
@@ -242,10 +229,6 @@ def test_admin_adds_and_removes_milestones_through_the_service(staff_client, ord
     assert not Milestone.objects.filter(pk=later.pk).exists()
     extra = Milestone.objects.get(order=order, name="Extra")
     assert extra.is_ad_hoc and extra.invoice.total == D("2.50")
-
-
-def admin_messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def test_admin_refuses_milestones_over_the_total_and_rolls_the_whole_save_back(staff_client, order):

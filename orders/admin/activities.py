@@ -1,0 +1,91 @@
+"""Activities on the order screen: added, marked done and reopened through orders.services.activities.
+
+A new row is a new activity (ticking "done" marks it done at once); on an existing row only "done" changes
+(ticked: marked done, unticked: reopened). A refusal (a closed order, a foreign assignee) shows as an error
+message and saves nothing (OrderAdmin's ServiceRefusalsAsMessages).
+"""
+
+from django import forms
+
+from contacts.models import User
+from crmcom.core.admin import ScopedTabularInline
+from orders.models import Order, OrderActivity
+from orders.services.activities import add_activity, mark_activity_done, reopen_activity
+
+DETAILS = ("name", "assignee", "due_at")  # set when the activity is added; shown as they are afterwards
+
+
+class ActivityForm(forms.ModelForm):
+    done = forms.BooleanField(required=False, help_text="Ticked: done; unticked again: reopened.")
+
+    class Meta:
+        model = OrderActivity
+        fields = DETAILS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["done"].initial = self.instance.is_done
+            for name in DETAILS:
+                self.fields[name].disabled = True
+
+
+class ActivityFormSet(forms.BaseInlineFormSet):
+    """Hands new rows and ticked or unticked "done" boxes to the services; nothing is saved directly."""
+
+    def save(self, commit=True):
+        added, changed = [], []
+        for form in self.forms:
+            data = form.cleaned_data
+            if form.instance.pk is None:
+                if not form.has_changed():
+                    continue
+                activity = add_activity(
+                    order=self.instance,
+                    name=data["name"],
+                    assignee=data.get("assignee"),
+                    due_at=data.get("due_at"),
+                    user=self.user,
+                )
+                if data.get("done"):
+                    activity = mark_activity_done(activity=activity, user=self.user)
+                added.append(activity)
+            elif "done" in form.changed_data:
+                act = mark_activity_done if data["done"] else reopen_activity
+                changed.append((act(activity=form.instance, user=self.user), ["done"]))
+        # What the admin's change message and history entry read.
+        self.new_objects, self.changed_objects, self.deleted_objects = added, changed, []
+        return added
+
+
+class OrderActivityInline(ScopedTabularInline):
+    model = OrderActivity
+    form = ActivityForm
+    formset = ActivityFormSet
+    fields = ("name", "assignee", "due_at", "done", "done_at", "done_by")
+    readonly_fields = ("done_at", "done_by")
+    verbose_name_plural = "activities"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user
+        return formset
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("done_by")
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and obj.is_open and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.is_open) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # done or reopened, never deleted
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            order_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            business = Order.objects.filter(pk=order_id).values("business_id")[:1]
+            kwargs["queryset"] = User.objects.filter(business_id=business).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
