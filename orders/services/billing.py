@@ -7,7 +7,10 @@ issued) and raises OrderItem.invoiced by the units it bills; each call locks the
 - milestones: placing creates the stage milestones (orders.services.milestones); `on_stage_entered` reaches
   the stage's milestone and issues its invoice (an untaxed advance line, no stock).
 - point of no return: entering a stage with `invoice_at_ponr` (or the PoNR of a queue invoicing "ponr")
-  invoices what is not invoiced yet.
+  invoices what is not invoiced yet. In a milestones queue it settles the order as completion does (below):
+  the milestone invoices issued so far are credited first, so the PoNR invoice is the order total, billed
+  once, and what was paid on them pays it first. Milestones reached after that (on the PoNR stage itself or
+  a later one) are marked reached with no invoice: the order is invoiced in full (orders.services.milestones).
 - progress: `on_delivered` invoices the delivered units not invoiced yet (call it after the delivery's
   posting and after OrderItem.delivered is raised): dispatched goods are sold as `sale_of_dispatched`,
   devices by their serial numbers, quantities through finance's LineStock.DISPATCHED lines.
@@ -73,12 +76,13 @@ def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         model = order.queue.invoicing_model
-        if model == InvoicingModel.MILESTONES:
+        invoice = None
+        if stage.invoice_at_ponr or (model == InvoicingModel.PONR and stage.point_of_no_return):
+            invoice = settle(order, reason=OrderInvoiceReason.PONR, user=user)
+        if model == InvoicingModel.MILESTONES:  # after the PoNR invoice: then it is reached with no invoice
             milestone = reach_stage_milestone(order=order, stage=stage, user=user)
             paid(order, milestone and milestone.invoice, user=user)
-        if stage.invoice_at_ponr or (model == InvoicingModel.PONR and stage.point_of_no_return):
-            return paid(order, invoice_remaining(order, reason=OrderInvoiceReason.PONR, user=user), user=user)
-    return None
+    return invoice
 
 
 def on_delivered(*, order, delivery, user=None) -> Invoice | None:
@@ -101,11 +105,19 @@ def cancellation_invoice(*, order, user=None) -> Invoice | None:
     return settle(order, reason=OrderInvoiceReason.CANCELLATION, user=user)
 
 
+SETTLED_WHY = {
+    OrderInvoiceReason.PONR: "reached its point of no return",
+    OrderInvoiceReason.FINAL: "completed",
+    OrderInvoiceReason.CANCELLATION: "cancelled",
+}
+
+
 def settle(order, *, reason: str, user=None) -> Invoice | None:
+    """Milestone invoices credited, then whatever is not invoiced yet billed and paid as planned (the PoNR
+    invoice, the final or the cancellation invoice): the order total, billed once."""
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
-        why = "completed" if reason == OrderInvoiceReason.FINAL else "cancelled"
-        note = f"Order {order.number} {why}: billed in full by its {reason} invoice."
+        note = f"Order {order.number} {SETTLED_WHY[reason]}: billed in full by its {reason} invoice."
         credit_milestone_invoices(order, note=note, user=user)
         return paid(order, invoice_remaining(order, reason=reason, user=user), user=user)
 

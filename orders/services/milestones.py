@@ -7,6 +7,10 @@
   or ad hoc (no stage): an extra payment asked of the contact. An ad hoc milestone is reached and invoiced
   at once, and with a `payment_method` its payment is recorded at once too (cash, card or wallet, through
   finance.services.payments); without one its invoice stays due.
+- Once the order is invoiced in full (the PoNR invoice of a stage with `invoice_at_ponr`, which credits the
+  milestone invoices issued before it: orders.services.billing), a milestone reached has nothing left to
+  bill: it is marked reached with no invoice, and no milestone can be added (409). So the contact is billed
+  the order total once at every moment, never the PoNR invoice on top of advances.
 - Milestones change only while not reached (a reached one has its invoice), on open orders, and their
   amounts never add up to more than the order total: checked under the order's row lock, so two concurrent
   additions cannot both squeeze under the total.
@@ -23,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from crmcom.core.exceptions import StateConflict
@@ -105,6 +109,11 @@ def clean_amount(order: Order, *, amount, percent) -> Decimal:
     return value
 
 
+def invoiced_in_full(order: Order) -> bool:
+    """Every unit of the order's items is invoiced: a milestone would bill on top of the order total."""
+    return not order.items.filter(invoiced__lt=F("quantity")).exists()
+
+
 def check_open_milestone_order(order: Order) -> None:
     if not order.is_open:
         raise StateConflict(f"Order {order} is {order.status}: its milestones no longer change.")
@@ -154,6 +163,8 @@ def add_milestone(
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         check_open_milestone_order(order)
+        if invoiced_in_full(order):
+            raise StateConflict(f"Order {order} is invoiced in full: a milestone would bill it twice.")
         value = clean_amount(order, amount=amount, percent=percent)
         if stage is not None:
             check_stage_ahead(order, stage)
@@ -203,8 +214,13 @@ def reach_stage_milestone(*, order: Order, stage: Stage, user=None) -> Milestone
     return milestone
 
 
-def reach(milestone: Milestone, *, order: Order, user=None) -> Invoice:
-    """Mark reached and issue its invoice (linked to the order); the caller holds the order's lock."""
+def reach(milestone: Milestone, *, order: Order, user=None) -> Invoice | None:
+    """Mark reached and issue its invoice (linked to the order), none when the order is invoiced in full; the
+    caller holds the order's lock."""
+    if invoiced_in_full(order):
+        milestone.reached_at = timezone.now()
+        milestone.save(update_fields=["reached_at"])
+        return None
     invoice = create_invoice(
         business=order.business,
         contact=order.contact,

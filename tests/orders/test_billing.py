@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from crmcom.core.exceptions import StateConflict
 from finance.models import CreditNote, Invoice, InvoiceState, LineStock, ProductKind
 from finance.services.invoices import InvoiceLineInput, create_invoice
 from finance.services.payments import record_payment
@@ -11,6 +12,7 @@ from finance.services.pricing import line_amounts
 from inventory.models import Device, DeviceState, OwnerType, WarehouseTransaction
 from orders.models import InvoicingModel, Milestone, Order, OrderInvoice, OrderItem
 from orders.services import billing
+from orders.services.milestones import add_milestone
 from orders.services.stages import move_stage
 from tests.factories import give_credit, make_contact
 from tests.orders.billing_support import (
@@ -257,23 +259,41 @@ def test_milestone_invoices_then_the_final_invoice_credits_them_and_bills_the_or
     no_drift()
 
 
-def test_the_final_invoice_credits_milestones_even_when_everything_is_billed(business, goods, milestone_queue):
+def test_a_ponr_invoice_in_a_milestone_queue_credits_the_milestones_first_and_bills_the_order_once(
+    business, goods, milestone_queue
+):
     box, _ = goods
     milestone_queue.stages.filter(point_of_no_return=True).update(invoice_at_ponr=True)
     order = place(business, milestone_queue, [(box, 1)])
     steps = stages(milestone_queue)
     move_stage(order=order, stage=steps[2])
-    move_stage(order=order, stage=steps[3])  # the milestone, then the PoNR invoice of the whole order
-    assert account_balance(order) == order.total + D("3.60") + D("5.00")
+    assert account_balance(order) == D("3.60")  # the deposit: 30 % of 12.00
+
+    move_stage(order=order, stage=steps[3])  # the PoNR invoice; its own milestone ("Built") has nothing to bill
+
+    deposit, built = order.milestones.order_by("pk")
+    deposit.invoice.refresh_from_db()
+    assert deposit.invoice.credited_total == deposit.invoice.total
+    assert (built.reached_at is not None, built.invoice) == (True, None)
+    assert account_balance(order) == order.total
+    assert [link.reason for link in OrderInvoice.objects.filter(order=order).order_by("pk")] == ["milestone", "ponr"]
 
     assert billing.final_invoice(order=order) is None
-
     assert account_balance(order) == order.total
-    assert [link.reason for link in OrderInvoice.objects.filter(order=order).order_by("pk")] == [
-        "milestone",
-        "milestone",
-        "ponr",
-    ]
+    no_drift()
+
+
+def test_no_milestone_is_added_once_the_order_is_invoiced_in_full(business, goods, milestone_queue):
+    box, _ = goods
+    milestone_queue.stages.filter(point_of_no_return=True).update(invoice_at_ponr=True)
+    order = place(business, milestone_queue, [(box, 1)])
+    move_stage(order=order, stage=stages(milestone_queue)[3])
+
+    with pytest.raises(StateConflict, match="invoiced in full"):
+        add_milestone(order=order, name="Extra", amount="1.00")
+
+    assert order.milestones.count() == 2
+    assert account_balance(order) == order.total
 
 
 def test_cancelling_at_the_ponr_bills_the_order_total_once(business, goods, milestone_queue):

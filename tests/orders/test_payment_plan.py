@@ -84,6 +84,34 @@ def test_milestone_invoices_and_the_final_one_are_paid_as_planned_and_charged_on
     no_drift()
 
 
+def test_a_ponr_invoice_after_milestones_is_paid_by_their_credit_and_the_plan_is_charged_once(
+    business, box, contact, gateway
+):
+    ponr = {"point_of_no_return": True, "invoice_at_ponr": True}
+    queue = make_queue(business, InvoicingModel.MILESTONES, [*MILESTONE_STAGES[:2], ponr, {"milestone_percent": 25}])
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)  # 24.00: 10 wallet, 14 card
+    move_stage(order=order, stage=stages(queue)[2])  # the 12.00 milestone: 10 wallet, 2 card
+
+    move_stage(order=order, stage=stages(queue)[3])
+
+    milestone, ponr_invoice = order_invoices(order)
+    assert (milestone.credited_total, ponr_invoice.total, ponr_invoice.settlement) == (D("12.00"), D("24.00"), "paid")
+    assert charged(order) == {"wallet": D("10.00"), "card": D("14.00"), "account_credit": D("12.00")}
+    assert account_balance(order) == 0
+
+    move_stage(order=order, stage=stages(queue)[4])  # a milestone after the PoNR invoice bills nothing
+    deliver(order=order, lines=[GoodsLine(box, 2)])
+    complete_order(order=order)
+
+    assert len(order_invoices(order)) == 2
+    assert order.milestones.filter(reached_at__isnull=False, invoice__isnull=True).count() == 1
+    assert charged(order)["wallet"] + charged(order)["card"] == order.planned_wallet + order.planned_card
+    assert captured(gateway, order) == order.planned_card
+    assert open_balance(contact) == 0
+    assert account_balance(order) == 0
+    no_drift()
+
+
 def test_the_ponr_invoice_is_paid_as_planned(business, box, contact, gateway):
     queue = make_queue(business, InvoicingModel.PONR, [{}, {"in_progress": True}, {"point_of_no_return": True}])
     order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)
