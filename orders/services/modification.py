@@ -24,6 +24,7 @@ from orders.models import DeliveryLine, FulfilmentPolicy, Milestone, Order, Orde
 from orders.selectors.payloads import update_payload
 from orders.services.bundles import Component, bundle_components, component_items
 from orders.services.locks import ORDER_CONTEXT, lock_order
+from orders.services.payment_plan import follow_total
 from orders.services.stock import active_reservation, hold, lock_stock
 
 ZERO = Decimal("0")
@@ -89,8 +90,8 @@ def modify_items(*, order: Order, items, user=None) -> Order:
     discount scales with the quantity); a new one is priced from the catalogue in the order's currency. No
     item goes below what is delivered or invoiced, nor is one removed once delivered or invoiced. The totals
     move by the items' differences (an order-level adjustment made at placement stays); never below the
-    milestones' total. A reserved order's reservations follow the new quantities (InsufficientStock, 409,
-    when more cannot be held).
+    milestones' total. The payment plan follows the total (orders.services.payment_plan.follow_total). A
+    reserved order's reservations follow the new quantities (InsufficientStock, 409, when more cannot be held).
     """
     changes = [change if isinstance(change, ItemChange) else ItemChange(**change) for change in items or []]
     with transaction.atomic():
@@ -151,6 +152,7 @@ def modify_items(*, order: Order, items, user=None) -> Order:
         for name in ("total_before_discounts", "discounts", "net", "tax", "total"):
             setattr(locked, name, getattr(locked, name) + after[name] - before[name])
         locked.save(update_fields=["total_before_discounts", "discounts", "net", "tax", "total"])
+        follow_total(order=locked, change=after["total"] - before["total"])
         payload = update_payload(locked, change="items")
         emit(Event.ORDER_UPDATE, business_id=locked.business_id, payload=payload, contact=locked.contact)
     return locked

@@ -32,7 +32,7 @@ from crmcom.core.exceptions import StateConflict
 from finance.models import Invoice, InvoiceState, Payment, PaymentMethod
 from finance.selectors import allocatable_credit
 from finance.services.payments import record_payment
-from orders.models import Order, PaymentFailure
+from orders.models import Order, PaymentFailure, PaymentMethodKind
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,42 @@ def plan_left(order: Order) -> PlanLeft:
     wallet = order.planned_wallet - paid.get(PaymentMethod.WALLET, ZERO)
     card = order.planned_card - paid.get(PaymentMethod.CARD, ZERO)
     return PlanLeft(credit=max(credit, ZERO), wallet=max(wallet, ZERO), card=max(card, ZERO))
+
+
+PLANNED_ON = {PaymentMethodKind.CARD: "planned_card", PaymentMethodKind.WALLET: "planned_wallet"}
+
+
+def follow_total(*, order: Order, change: Decimal) -> None:
+    """The plan after the order's total moved by `change` (its items changed); the caller holds the order's lock
+    and has saved the new total.
+
+    The plan is the estimate's split: account credit, then wallet funds, then the rest on the order's payment
+    method. More to pay: the rest grows, planned on the card or the wallet of a card or wallet order (a cash or
+    on-account order pays the extra as it pays its rest, outside the plan). Less to pay: the unplanned rest (cash,
+    on account) shrinks first, then the plan, the way it would be spent last first (card, wallet, then account
+    credit), each way by at most what it has left: never below what it already paid.
+
+    Nothing is refunded. A change cannot make the order overpaid: items never go below what is invoiced nor the
+    total below its milestones (orders.services.modification), and payments never exceed the invoices. Should a
+    cut outrun what the plan has left anyway, each way stops at what it paid; the money stays on the order's
+    invoices, and a later credit note on them leaves it as account credit (finance), for the contact's next
+    invoices or a payout.
+    """
+    planned = {way: getattr(order, way) for way in ("planned_card", "planned_wallet", "planned_account_credit")}
+    if change > 0 and order.payment_method in PLANNED_ON:
+        planned[PLANNED_ON[order.payment_method]] += change
+    elif change < 0:
+        unplanned = max(order.total - change - sum(planned.values()), ZERO)
+        cut = max(-change - unplanned, ZERO)
+        left = plan_left(order)
+        for way, room in (("planned_card", left.card), ("planned_wallet", left.wallet)):
+            taken = min(cut, room, planned[way])
+            planned[way] -= taken
+            cut -= taken
+        planned["planned_account_credit"] -= min(cut, left.credit, planned["planned_account_credit"])
+    for way, amount in planned.items():
+        setattr(order, way, amount)
+    Order.objects.filter(pk=order.pk).update(**planned)
 
 
 def planned_payments(order: Order, invoice: Invoice) -> list[tuple[str, Decimal]]:

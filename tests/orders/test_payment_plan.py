@@ -7,6 +7,7 @@ import pytest
 from finance.models import Invoice, LedgerEntry, Payment
 from orders.models import InvoicingModel, PaymentFailure
 from orders.services.completion import complete_order
+from orders.services.modification import ItemChange, modify_items
 from orders.services.stages import move_stage
 from orders.services.stock import GoodsLine, deliver
 from tests.factories import give_credit, make_contact
@@ -195,3 +196,81 @@ def test_a_declined_card_leaves_the_stage_move_done_the_invoice_due_and_the_fail
     shown = api.get(f"/api/v1/orders/{order.pk}/").json()["payment_failures"]
     assert [(row["invoice"], row["method"], row["amount"]) for row in shown] == [(milestone.pk, "card", "2.00")]
     no_drift()
+
+
+# The plan follows the order's changes
+
+PONR_STAGES = [{}, {"in_progress": True}, {"point_of_no_return": True}]
+
+
+def plan_of(order) -> tuple[Decimal, Decimal, Decimal]:
+    order.refresh_from_db()
+    return order.planned_account_credit, order.planned_wallet, order.planned_card
+
+
+def resize(order, box, quantity: int) -> None:
+    modify_items(order=order, items=[ItemChange(product=box, quantity=quantity)])
+
+
+def test_more_to_pay_is_planned_on_the_card_and_charged(business, box, contact, gateway):
+    queue = make_queue(business, InvoicingModel.PONR, PONR_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True)
+    move_stage(order=order, stage=stages(queue)[2])
+
+    resize(order, box, 3)  # 36.00
+
+    assert plan_of(order) == (0, D("10.00"), D("26.00"))
+    move_stage(order=order, stage=stages(queue)[3])
+    assert charged(order) == {"wallet": D("10.00"), "card": D("26.00")}
+    assert captured(gateway, order) == D("26.00")
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_less_to_pay_shrinks_the_plan_card_first_then_wallet_and_keeps_the_credit(business, box):
+    contact = funded_contact(business, credit="5", wallet="10", card=True)
+    queue = make_queue(business, InvoicingModel.PONR, PONR_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 2)], use_wallet=True, use_account_credit=True)
+    assert plan_of(order) == (D("5.00"), D("10.00"), D("9.00"))
+    move_stage(order=order, stage=stages(queue)[2])
+
+    resize(order, box, 1)  # 12.00: 12.00 less, 9.00 of it off the card, 3.00 off the wallet
+
+    assert plan_of(order) == (D("5.00"), D("7.00"), 0)
+    move_stage(order=order, stage=stages(queue)[3])
+    assert charged(order) == {"account_credit": D("5.00"), "wallet": D("7.00")}
+    assert open_balance(contact) == D("3.00")
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_the_plan_shrinks_by_what_is_left_to_pay_after_a_paid_milestone(business, box, contact, gateway):
+    queue = make_queue(business, InvoicingModel.MILESTONES, MILESTONE_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 3)], use_wallet=True)  # 36.00: 10 wallet, 26 card
+    move_stage(order=order, stage=stages(queue)[2])  # the 18.00 milestone: 10 wallet, 8 card
+
+    resize(order, box, 2)  # 24.00
+
+    assert plan_of(order) == (0, D("10.00"), D("14.00"))
+    move_stage(order=order, stage=stages(queue)[3])
+    deliver(order=order, lines=[GoodsLine(box, 2)])
+    complete_order(order=order)
+    assert charged(order) == {"wallet": D("10.00"), "card": D("14.00"), "account_credit": D("18.00")}
+    assert captured(gateway, order) == D("14.00")
+    assert account_balance(order) == 0
+    no_drift()
+
+
+def test_a_cash_order_pays_changes_in_cash_and_keeps_its_wallet_funds_planned(business, box, contact):
+    queue = make_queue(business, InvoicingModel.PONR, PONR_STAGES)
+    order = place_estimated(business, queue, contact, [(box, 2)], payment_method="cash", use_wallet=True)
+    move_stage(order=order, stage=stages(queue)[2])
+
+    resize(order, box, 3)
+    assert plan_of(order) == (0, D("10.00"), 0)
+    resize(order, box, 1)  # 12.00: the cash part (26.00) takes the cut
+
+    assert plan_of(order) == (0, D("10.00"), 0)
+    move_stage(order=order, stage=stages(queue)[3])
+    assert charged(order) == {"wallet": D("10.00")}
+    assert account_balance(order) == D("2.00")
