@@ -17,6 +17,7 @@ from orders.admin.activities import OrderActivityInline  # done and reopened thr
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
 from orders.admin.goods import OrderGoodsAdmin  # deliver and return goods pages (stock helper)
 from orders.admin.items import change_items  # items changed through orders.services.modification (bundles helper)
+from orders.admin.payments import retry_payments  # due payments taken again (orders.services.payment_retry)
 from orders.admin.stock import STOCK_ACTIONS  # cancel, complete (stock helper)
 from orders.fields import (
     APPROVAL_DECISION_FIELDS,
@@ -78,10 +79,11 @@ class OrderInvoiceInline(ReadOnlyInline):
 
 
 class PaymentFailureInline(ReadOnlyInline):
-    """Planned payments of the order's invoices that failed (orders.services.payment_plan): the invoice is due."""
+    """Planned payments of the order's invoices that failed (orders.services.payment_plan): the invoice is due
+    until the failure is resolved (the "Take due payments again" action)."""
 
     model = PaymentFailure
-    fields = ("failed_at", "invoice", "method", "amount", "reason")
+    fields = ("failed_at", "invoice", "method", "amount", "reason", "resolved_at")
     verbose_name_plural = "payment failures"
 
 
@@ -109,7 +111,7 @@ class OrderAdmin(OrderGoodsAdmin, ServiceRefusalsAsMessages, BusinessScopedAdmin
         PaymentFailureInline,
         MilestoneInline,
     ]
-    actions = ["move_to_stage", change_items, *STOCK_ACTIONS]
+    actions = ["move_to_stage", change_items, retry_payments, *STOCK_ACTIONS]
 
     def has_add_permission(self, request):
         return False  # placed from an estimate (the API)

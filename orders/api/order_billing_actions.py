@@ -7,6 +7,8 @@
   does not invoice by milestones.
 - `DELETE /api/v1/orders/{id}/milestones/{milestone_id}/`: only while not reached (409 once reached).
 - `GET /api/v1/orders/{id}/invoices/`: the invoices issued for the order, why, and their credit notes.
+- `POST /api/v1/orders/{id}/retry-payments/`: the due invoices paid again from what is left of the plan
+  (orders.services.payment_retry); the order, or 409 when nothing is due or the plan has nothing left.
 """
 
 from django.db.models import Prefetch
@@ -21,6 +23,7 @@ from crmcom.core.money import round_money
 from finance.models import CreditNote, PaymentMethod
 from orders.models import Milestone, OrderInvoice, OrderInvoiceReason, Stage
 from orders.services.milestones import add_milestone, remove_milestone
+from orders.services.payment_retry import retry_order_payments
 
 
 def show(amount, currency: str) -> str | None:
@@ -148,3 +151,10 @@ class OrderBillingActions:
             .order_by("created_at", "pk")
         )
         return self._billing_page(queryset, OrderInvoiceSerializer, {})
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="retry-payments")
+    def retry_payments(self, request, pk=None):
+        """Take the order's due payments again from what is left of its plan (after a declined card, say): the
+        order, its `payment_failures` resolved or failed again; 409 when nothing is due or nothing is left."""
+        return self.order_response(retry_order_payments(order=self.get_object(), user=request.user).order)

@@ -43,11 +43,12 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
 
 class PaymentFailureSerializer(serializers.ModelSerializer):
-    """A planned payment of one of the order's invoices that failed: that invoice is still due by `amount`."""
+    """A planned payment of one of the order's invoices that failed: that invoice is still due by `amount` until
+    `resolved_at` (taken again, or the invoice no longer due)."""
 
     class Meta:
         model = PaymentFailure
-        fields = ["invoice", "method", "amount", "reason", "failed_at"]
+        fields = ["invoice", "method", "amount", "reason", "failed_at", "resolved_at"]
         read_only_fields = fields
 
     def to_representation(self, instance):

@@ -78,7 +78,8 @@ class OrderInvoice(models.Model):
 
 class PaymentFailure(models.Model):
     """A planned payment of an order's invoice that could not be taken (a declined card, a wallet short of
-    funds): the invoice stays due by `amount`. The order's log of it, for staff to follow up."""
+    funds): the invoice stays due by `amount`. The order's log of it, for staff to follow up; `resolved_at` is set
+    when a later attempt (orders.services.payment_retry) takes that payment or the invoice is no longer due."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="payment_failures")
     invoice = models.ForeignKey("finance.Invoice", on_delete=models.PROTECT, related_name="+")
@@ -86,6 +87,7 @@ class PaymentFailure(models.Model):
     amount = MoneyField()
     reason = models.CharField(max_length=200)
     failed_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "failed_at", "pk"]

@@ -126,7 +126,7 @@ def pay_invoice(*, order: Order, invoice: Invoice, user=None, strict: bool = Fal
                     invoice=invoice,
                     amount=amount,
                     method=method,
-                    idempotency_key=f"order-{order.pk}-invoice-{invoice.pk}-{method}",
+                    idempotency_key=payment_key(order, invoice, method),
                     user=user,
                 )
             )
@@ -135,6 +135,19 @@ def pay_invoice(*, order: Order, invoice: Invoice, user=None, strict: bool = Fal
                 raise
             record_failure(order=order, invoice=invoice, method=method, amount=amount, error=error)
     return payments
+
+
+def payment_key(order: Order, invoice: Invoice, method: str) -> str:
+    """The gateway's idempotency key of the plan's `method` payment on `invoice`.
+
+    A gateway answers a key it has seen with its first answer (a decline stays a decline), so each attempt after
+    a failure has its own key, named by the last failure: a retry asks again, while an attempt repeated after a
+    crash (no new failure written) sends the same key and cannot charge twice.
+    """
+    key = f"order-{order.pk}-invoice-{invoice.pk}-{method}"
+    failures = PaymentFailure.objects.filter(invoice=invoice, method=method).order_by("-pk")
+    last = failures.values_list("pk", flat=True).first()
+    return key if last is None else f"{key}-after-failure-{last}"
 
 
 def record_failure(*, order: Order, invoice: Invoice, method: str, amount: Decimal, error: Exception) -> None:
