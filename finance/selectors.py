@@ -15,6 +15,14 @@ def account_balance(account: Account) -> Decimal:
     return LedgerEntry.objects.filter(account=account).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
 
 
+def open_dues(account: Account) -> Decimal:
+    """What the account's issued invoices show due, each counted when positive (an over-settled one: 0)."""
+    due = F("total") - F("credited_total") - F("paid_total")
+    return Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).aggregate(
+        total=Coalesce(Sum(Greatest(due, ZERO)), ZERO)
+    )["total"]
+
+
 def allocatable_credit(account: Account) -> Decimal:
     """Credit on account that may still settle invoices (an `account_credit` payment), never below zero.
 
@@ -25,11 +33,14 @@ def allocatable_credit(account: Account) -> Decimal:
     it counts in full). An account_credit payment lowers the dues and leaves the balance alone, so it takes
     this figure down by its amount, and a credit can settle invoices once only. Read `account` locked.
     """
-    due = F("total") - F("credited_total") - F("paid_total")
-    open_dues = Invoice.objects.filter(account=account, state=InvoiceState.ISSUED).aggregate(
-        total=Coalesce(Sum(Greatest(due, ZERO)), ZERO)
-    )["total"]
-    return max(open_dues - max(account.balance, Decimal("0")), Decimal("0"))
+    return max(open_dues(account) - max(account.balance, Decimal("0")), Decimal("0"))
+
+
+def free_credit(account: Account) -> Decimal:
+    """All the credit on account no invoice took yet, also beyond what open invoices show due: their positive
+    dues less the balance (never below zero). What may still leave as money (a refund of what a credit note
+    handed back). Read `account` locked."""
+    return max(open_dues(account) - account.balance, Decimal("0"))
 
 
 def accounts_with_entry_sums(accounts: QuerySet[Account]) -> QuerySet[Account]:

@@ -14,6 +14,9 @@ It posts no ledger entry: the invoice raised the balance when it was issued, and
 the credit, so a −amount entry would count the credit twice. The balance stays the sum of the entries, and the
 payment only marks the invoice paid, up to the credit no invoice took yet (finance.selectors.allocatable_credit;
 more is a 409). Its refund, likewise, posts nothing: the invoice is due again and the credit is free again.
+
+A refund of a payment on a credited invoice first takes back what the credit note handed back as credit on
+account: only as long as that credit is still free (another invoice may have been settled by it since).
 """
 
 import uuid
@@ -26,7 +29,7 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, DocumentKind, Invoice, InvoiceState, Payment, PaymentMethod, Payout, Refund
-from finance.selectors import allocatable_credit
+from finance.selectors import allocatable_credit, free_credit
 from finance.services.ledger import lock_account, post_entry
 from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
@@ -180,6 +183,8 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
             if amount > refundable:
                 left = f"{refundable} {payment.currency} left to refund on {payment}"
                 raise ValidationError({"amount": f"{amount} {payment.currency} is more than the {left}."})
+            if payment.method != PaymentMethod.ACCOUNT_CREDIT:
+                _check_credit_handed_back(invoice, account, payment, amount)
             number = next_number(business_id=payment.business_id, kind=DocumentKind.REFUND)
             refund = Refund.objects.create(
                 business_id=payment.business_id,
@@ -219,6 +224,34 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
     except _Replay as replay:
         return replay.document
     return refund
+
+
+def _check_credit_handed_back(invoice: Invoice, account: Account, payment: Payment, amount: Decimal) -> None:
+    """Refuse (400) refunding what a credit note already handed back as credit that other invoices then took.
+
+    A credit note on a paid invoice leaves what was paid beyond the invoice's new total (paid + credited −
+    total) as credit on account. A refund takes that part first: it is money the credit would otherwise be,
+    so it may only leave while that credit is still free (finance.selectors.free_credit). Refunding it once
+    another invoice was settled by it would give it back twice: the balance would say the contact owes what
+    no invoice shows due, and allocatable_credit would read 0 although the credit was used.
+    """
+    handed_back = max(invoice.credited_total + invoice.paid_total - invoice.total, Decimal("0"))
+    free = free_credit(account)
+    if min(amount, handed_back) <= free:
+        return
+    currency = payment.currency
+    most, left, kept = (
+        f"{round_money(value, currency)} {currency}"
+        for value in (min(payment.amount - payment.refunded_total, free), handed_back, free)
+    )
+    raise ValidationError(
+        {
+            "amount": (
+                f"At most {most} of {payment} can be refunded: {invoice} was credited, which left {left} of what "
+                f"was paid as credit on account, and other invoices took all but {kept} of it."
+            )
+        }
+    )
 
 
 def make_payout(
