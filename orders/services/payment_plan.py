@@ -18,6 +18,9 @@ another way. Later invoices come from staff operations (a stage move, a delivery
 that a declined card must not hold up: each payment runs in record_payment's own savepoint, so a declined card
 or a wallet short of funds rolls back that payment only. The invoice stays issued and due by the amount, and a
 PaymentFailure on the order (an inline of the order's admin page, and a logged warning) says what failed.
+orders.services.payment_retry takes those payments again, through pay_invoice, once the contact fixed them.
+
+Changes: when the order's items change, the plan follows its total (`follow_total`).
 """
 
 import logging
