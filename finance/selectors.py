@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, Greatest
 
-from finance.models import Account, Invoice, InvoiceState, LedgerEntry
+from finance.models import Account, Invoice, InvoiceState, LedgerEntry, Payment, PaymentMethod
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=19, decimal_places=4))
 
@@ -41,6 +41,22 @@ def free_credit(account: Account) -> Decimal:
     dues less the balance (never below zero). What may still leave as money (a refund of what a credit note
     handed back). Read `account` locked."""
     return max(open_dues(account) - account.balance, Decimal("0"))
+
+
+def refundable_amount(payment: Payment, *, invoice: Invoice, account: Account) -> Decimal:
+    """How much of `payment` may be refunded now (`invoice` and `account` read locked).
+
+    What is left of it, except that once a credit note on its invoice handed part of what was paid back as
+    credit on account (paid + credited − total), that part may only leave while the credit is still free: when
+    other invoices took it, a refund is held to what is free, or it would give the credit back twice. An
+    account_credit payment hands back nothing but the credit itself, so all that is left of it is refundable.
+    """
+    left = payment.amount - payment.refunded_total
+    if payment.method == PaymentMethod.ACCOUNT_CREDIT:
+        return left
+    handed_back = max(invoice.credited_total + invoice.paid_total - invoice.total, Decimal("0"))
+    free = free_credit(account)
+    return left if handed_back <= free else min(left, free)
 
 
 def accounts_with_entry_sums(accounts: QuerySet[Account]) -> QuerySet[Account]:

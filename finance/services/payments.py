@@ -29,7 +29,7 @@ from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, DocumentKind, Invoice, InvoiceState, Payment, PaymentMethod, Payout, Refund
-from finance.selectors import allocatable_credit, free_credit
+from finance.selectors import allocatable_credit, free_credit, refundable_amount
 from finance.services.ledger import lock_account, post_entry
 from finance.services.locks import lock_invoice
 from finance.services.numbering import next_number
@@ -183,8 +183,7 @@ def refund_payment(*, payment: Payment, amount, idempotency_key: str = "", user=
             if amount > refundable:
                 left = f"{refundable} {payment.currency} left to refund on {payment}"
                 raise ValidationError({"amount": f"{amount} {payment.currency} is more than the {left}."})
-            if payment.method != PaymentMethod.ACCOUNT_CREDIT:
-                _check_credit_handed_back(invoice, account, payment, amount)
+            _check_credit_handed_back(invoice, account, payment, amount)
             number = next_number(business_id=payment.business_id, kind=DocumentKind.REFUND)
             refund = Refund.objects.create(
                 business_id=payment.business_id,
@@ -235,10 +234,10 @@ def _check_credit_handed_back(invoice: Invoice, account: Account, payment: Payme
     another invoice was settled by it would give it back twice: the balance would say the contact owes what
     no invoice shows due, and allocatable_credit would read 0 although the credit was used.
     """
+    if amount <= refundable_amount(payment, invoice=invoice, account=account):
+        return
     handed_back = max(invoice.credited_total + invoice.paid_total - invoice.total, Decimal("0"))
     free = free_credit(account)
-    if min(amount, handed_back) <= free:
-        return
     currency = payment.currency
     most, left, kept = (
         f"{round_money(value, currency)} {currency}"

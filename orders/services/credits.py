@@ -31,6 +31,7 @@ from django.db.models import F
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.services import recorded_user
 from finance.models import CreditNote, CreditNoteLine, InvoiceLine, InvoiceState, Payment, PaymentMethod, Refund
+from finance.selectors import refundable_amount
 from finance.services.credit_notes import CreditLineInput, issue_credit_note
 from finance.services.payments import refund_payment
 from orders.models import Delivery, DeliveryKind, DeliveryLine, Order, OrderItem
@@ -72,24 +73,27 @@ def refund_cancelled(*, order: Order, user=None) -> list[Refund]:
     Card payments are refunded to the card and wallet payments to the wallet, in full; account-credit payments
     are refunded too, which posts nothing (finance.services.payments): the credit notes already put that credit
     back on the account, and the refund only takes it off the invoice. Cash payments stay on the account as
-    credit: staff pay cash out with a payout, where they hand the money over. Runs under the order's lock after
-    the notes, which already locked the invoices and the account (finance's order: invoice, account, then the
-    payment and the wallet).
+    credit: staff pay cash out with a payout, where they hand the money over. A card or wallet payment whose
+    credit other invoices of the contact took meanwhile is refunded only as far as that credit is still free
+    (finance.selectors.refundable_amount); the rest stays settling those invoices, so the cancellation never
+    gives money back twice and is never refused for it. Runs under the order's lock after the notes, which
+    already locked the invoices and the account (finance's order: invoice, account, then the payment and the
+    wallet).
     """
     payments = Payment.objects.filter(
         invoice__order_link__order=order,
         method__in=(PaymentMethod.CARD, PaymentMethod.WALLET, PaymentMethod.ACCOUNT_CREDIT),
         refunded_total__lt=F("amount"),
     ).order_by("pk")
-    return [
-        refund_payment(
-            payment=payment,
-            amount=payment.amount - payment.refunded_total,
-            idempotency_key=f"order-{order.pk}-cancelled-{payment.pk}",
-            user=user,
-        )
-        for payment in payments
-    ]
+    refunds = []
+    for payment in payments.select_related("invoice", "account"):
+        payment.invoice.refresh_from_db()  # the refunds before it changed the invoice and the account
+        payment.account.refresh_from_db()
+        amount = refundable_amount(payment, invoice=payment.invoice, account=payment.account)
+        if amount > 0:
+            key = f"order-{order.pk}-cancelled-{payment.pk}"
+            refunds.append(refund_payment(payment=payment, amount=amount, idempotency_key=key, user=user))
+    return refunds
 
 
 class Plan:

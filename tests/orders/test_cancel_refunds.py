@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 
 from finance.models import Account, Invoice, Payment, Refund
+from finance.services.invoices import InvoiceLineInput, create_invoice
 from finance.services.payments import record_payment
 from orders.services.placement import place_orders
-from orders.services.stock import cancel_order
-from tests.factories import make_estimate
+from orders.services.stock import GoodsLine, cancel_order, deliver, return_goods
+from tests.factories import ProductFactory, make_estimate
 from tests.orders.stock_support import goods, move
 from tests.orders.test_placement import funded_contact, open_balance
 from wallets.gateway import get_gateway
@@ -69,3 +70,21 @@ def test_cancelling_at_the_point_of_no_return_refunds_nothing(business):
     assert not Refund.objects.filter(account__contact=contact).exists()
     assert open_balance(contact) == D("2.00")
     assert Payment.objects.get(invoice__order_link__order=order).refunded_total == 0
+
+
+def test_credit_another_invoice_took_is_not_refunded_again_and_the_cancellation_goes_through(business):
+    contact = funded_contact(business, card=True)
+    product = goods(business, 2)  # 10.00 + 20 %: 12.00 a unit
+    order = move(placed(business, contact, product, 2), 2)  # 24.00 by card, reserved
+    card_payment = Payment.objects.get(invoice__order_link__order=order, method="card")
+    deliver(order=order, lines=[GoodsLine(product, 2)])
+    return_goods(order=order, lines=[GoodsLine(product, 1)])  # credited: 12.00 of the card's money is credit
+    fee = ProductFactory(business=business, kind="expense", stockable=False)  # 10.00 + 20 %
+    other = create_invoice(business=business, contact=contact, lines=[InvoiceLineInput(fee, 1)], issue=True)
+    record_payment(invoice=other, amount="12.00", method="account_credit")  # the other invoice takes it
+
+    cancel_order(order=order)
+
+    assert get_gateway().refunded(card_payment.gateway_reference) == D("12.00")  # not 24.00: 12.00 paid `other`
+    assert balance_of(contact) == 0
+    assert Invoice.objects.get(pk=other.pk).due == 0
