@@ -14,7 +14,7 @@ from finance.models import Payment
 from orders.models import InvoicingModel, Milestone, Order, OrderInvoice
 from orders.services.milestones import add_milestone, remove_milestone
 from orders.services.stages import move_stage
-from tests.factories import make_business, make_order
+from tests.factories import make_business, make_order, make_stage
 from tests.orders.admin_support import admin_messages, change_form_data
 from tests.orders.billing_support import account_balance, make_queue, no_drift, place, product, stages
 from tests.orders.stock_support import stock_in
@@ -204,6 +204,29 @@ def test_api_another_business_order_is_404(api, other_business):
     assert api.get(f"/api/v1/orders/{theirs.pk}/milestones/").status_code == 404
     assert api.get(f"/api/v1/orders/{theirs.pk}/invoices/").status_code == 404
     assert api.post(f"/api/v1/orders/{theirs.pk}/milestones/", {"name": "x", "amount": "1"}).status_code == 404
+
+
+def test_api_another_business_stage_does_not_exist(api, order, other_business):
+    theirs = make_stage(business=other_business)
+
+    response = api.post(
+        f"/api/v1/orders/{order.pk}/milestones/", {"name": "x", "amount": "1", "stage": theirs.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "does not exist" in str(response.json()["stage"])
+    assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
+
+
+def test_admin_offers_the_order_queue_stages_only(staff_client, order, business, other_business):
+    mine_elsewhere, theirs = make_stage(business=business), make_stage(business=other_business)
+
+    response = staff_client.get(f"/admin/orders/order/{order.pk}/change/")
+
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == "milestones")
+    offered = set(formset.empty_form.fields["stage"].queryset)
+    assert offered == set(stages(order.queue).values())
+    assert not {mine_elsewhere, theirs} & offered
 
 
 # Admin
