@@ -2,7 +2,7 @@
 
 A new row is a new activity (ticking "done" marks it done at once); on an existing row only "done" changes
 (ticked: marked done, unticked: reopened). A refusal (a closed order, a foreign assignee) shows as an error
-message and saves nothing (OrderAdmin's ServiceRefusalsAsMessages).
+on the order's page, the rows as typed, and saves nothing (OrderAdmin's ServiceRefusalsOnTheForm).
 """
 
 from django import forms

@@ -15,7 +15,7 @@ from orders.models import InvoicingModel, Milestone, Order, OrderInvoice
 from orders.services.milestones import add_milestone, remove_milestone
 from orders.services.stages import move_stage
 from tests.factories import make_business, make_order, make_stage
-from tests.orders.admin_support import admin_messages, change_form_data
+from tests.orders.admin_support import admin_messages, change_form_data, form_errors, inline_rows
 from tests.orders.billing_support import account_balance, make_queue, no_drift, place, product, stages
 from tests.orders.stock_support import stock_in
 
@@ -270,11 +270,15 @@ def test_admin_refuses_milestones_over_the_total_and_rolls_the_whole_save_back(s
 
     response = staff_client.post(url, data)
 
-    assert (response.status_code, response.url) == (302, url)  # back to the order, not a server error
-    assert admin_messages(response) == [
+    assert response.status_code == 200  # the page again, not a redirect nor a server error
+    assert form_errors(response) == [
         "Milestones would total 36.01 EUR, more than the order total of 36.00 EUR: "
         "at most 27.00 EUR is left for milestones."
     ]
+    assert "more than the order total of 36.00 EUR" in response.content.decode()
+    rows = inline_rows(response, "milestones")
+    assert (rows[1]["DELETE"], rows[2]["name"], rows[2]["amount"]) == (True, "Too much", "27.01")  # as typed
+    assert admin_messages(response) == []
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit", "Later"]
     assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
 
@@ -295,8 +299,8 @@ def test_admin_refuses_removing_a_reached_milestone_and_writes_nothing(staff_cli
 
     response = staff_client.post(url, data)
 
-    assert response.status_code == 302
-    assert admin_messages(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
+    assert response.status_code == 200
+    assert form_errors(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
     assert OrderInvoice.objects.filter(order=order).count() == 1  # the Deposit's only
 
@@ -326,8 +330,8 @@ def test_admin_refuses_paying_a_stage_milestone_and_writes_nothing(staff_client,
 
     response = add_in_admin(staff_client, order, name="Later", amount="1.00", stage=later.pk, payment_method="cash")
 
-    assert response.status_code == 302
-    assert admin_messages(response) == ["Only ad hoc milestones are paid when added."]
+    assert response.status_code == 200
+    assert form_errors(response) == ["Only ad hoc milestones are paid when added."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
 
 
