@@ -65,10 +65,11 @@ def make_catalogue():
     from crmcom.core.models import CustomFieldDefinition
     from finance.models import CharacteristicDefinition, Product
     from inventory.models import Location
+    from inventory.selectors_warehouses import business_warehouse
     from tests.factories import make_business
 
     business, owner = make_business("Bench Telecom")
-    warehouse = business_warehouse(business)
+    warehouse = business_warehouse(business_id=business.pk)
     Location.objects.create(business=business, warehouse=warehouse, name="Shelf A")
     products = []
     for n in range(PRODUCTS):
@@ -87,12 +88,6 @@ def make_catalogue():
         products.append(product)
     CustomFieldDefinition.objects.create(business=business, target="device", name="batch", value_type="text")
     return business, owner, warehouse, products
-
-
-def business_warehouse(business):
-    from inventory.models import Warehouse
-
-    return Warehouse.objects.get(business=business, is_default=True)
 
 
 def make_csv(products, rows: int, prefix: str) -> str:

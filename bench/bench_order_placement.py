@@ -67,14 +67,14 @@ def prepare():
     """A business, 100 units of one product in stock, and one estimate of 1 unit per attempt (untimed)."""
     from django.db import transaction
 
-    from inventory.models import Warehouse
+    from inventory.selectors_warehouses import business_warehouse
     from inventory.services.posting import post_transaction
     from inventory.services.transactions import LineInput, create_transaction
     from orders.services.estimates import ItemInput, create_estimate
     from tests.factories import ProductFactory, make_business, make_contact
 
     business, _ = make_business("Bench Orders")
-    warehouse = Warehouse.objects.get(business=business, is_default=True)
+    warehouse = business_warehouse(business_id=business.pk)
     product = ProductFactory(business=business, sku="LAST-UNITS")
     post_transaction(
         transaction=create_transaction(

@@ -66,6 +66,7 @@ from orders.models import (
     OrderCatalogue,
     OrderItem,
     Queue,
+    Stage,
 )
 from orders.services import stages as stage_services
 from orders.services.stock import GoodsLine, deliver
@@ -360,7 +361,6 @@ def make_order(
     Items default to two units of a fresh stockable product; prices are the catalogue's in EUR.
     """
     from finance.services.pricing import catalogue_price, line_amounts
-    from orders.models import Stage
 
     contact = contact or make_contact(business)
     queue = queue or Queue.objects.get(business=business, is_default=True)
@@ -502,7 +502,6 @@ _queues = itertools.count(1)
 
 def make_queue(*, business, name: str | None = None, **fields) -> Queue:
     """A queue through the service: Open → Approved (requires approval) → Done, none in progress."""
-    from orders.models import Stage
     from orders.services.queues import create_queue
 
     stages = [
@@ -511,6 +510,11 @@ def make_queue(*, business, name: str | None = None, **fields) -> Queue:
         Stage(name="Done", position=3),
     ]
     return create_queue(business=business, name=name or f"Queue {next(_queues)}", stages=stages, **fields)
+
+
+def make_stage(*, business) -> Stage:
+    """The first stage of a fresh queue of `business`."""
+    return make_queue(business=business).stages.order_by("position").first()
 
 
 def make_order_approval(*, business) -> OrderApproval:
@@ -555,6 +559,7 @@ def make_object(model, business):
         Order: make_order,
         Delivery: make_delivery,
         Queue: make_queue,
+        Stage: make_stage,
         OrderApproval: make_order_approval,
         FulfilmentPolicy: make_fulfilment_policy,
         OrderCatalogue: make_order_catalogue,

@@ -36,17 +36,24 @@ def bind_business(form_class, business):
 
 
 class ScopedForeignKeysMixin:
-    """Limits every foreign-key and many-to-many choice to the staff member's business."""
+    """Limits every foreign-key and many-to-many choice to the staff member's business.
+
+    A subclass may narrow the choices further (kwargs["queryset"]) before calling super(): that queryset is
+    scoped too, not replaced."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if is_tenant_model(db_field.related_model):
-            kwargs["queryset"] = scope_queryset(db_field.related_model._default_manager.all(), request.user)
+        scope_choices(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if is_tenant_model(db_field.related_model):
-            kwargs["queryset"] = scope_queryset(db_field.related_model._default_manager.all(), request.user)
+        scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def scope_choices(db_field, request, kwargs: dict) -> None:
+    if is_tenant_model(db_field.related_model):
+        choices = kwargs.get("queryset", db_field.related_model._default_manager.all())
+        kwargs["queryset"] = scope_queryset(choices, request.user)
 
 
 class BusinessScopedAdmin(ScopedForeignKeysMixin, ExportMixin, SimpleHistoryAdmin):

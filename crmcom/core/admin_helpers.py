@@ -4,7 +4,8 @@ from collections.abc import Callable, Iterable
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.db import router, transaction
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -41,22 +42,53 @@ def apply_to_each(model_admin, request, objects: Iterable, act: Callable[[object
             model_admin.message_user(request, done, messages.SUCCESS)
 
 
-class ServiceRefusalsAsMessages:
+class ServiceRefusalsOnTheForm:
     """For admins whose change form saves through services (in save_model, save_related or an inline's
-    formset): a refusal the service raises (ValidationError, StateConflict) shows as an error message on the
-    page again, and nothing of the save is written, instead of a server error.
+    formset): a refusal the service raises (ValidationError, StateConflict) shows on the change form again,
+    with what the user typed, and nothing of the save is written, instead of a server error.
 
-    Django runs the whole save (save_model, save_related, the log entry) in one transaction inside
-    changeform_view: the refusal leaves it as an exception, which rolls all of it back. The form's own
-    validation (field errors) is untouched and shows on the form as usual.
+    The save (save_model, save_related, the log entry) runs in a savepoint inside Django's changeform_view
+    transaction; the refusal rolls it back. The page is then built by Django's own second pass over the same
+    POST, whose change form carries the refusal as its errors (`refused_form`): the form is invalid, so Django
+    writes nothing and renders the bound form and inline formsets as typed.
     """
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        if request.method != "POST":
+            return super()._changeform_view(request, object_id, form_url, extra_context)
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super()._changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, StateConflict) as refused:
-            self.message_user(request, error_text(refused), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            request.service_refusal = refused
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        return form_class if refusal is None else refused_form(form_class, refusal)
+
+
+def refused_form(form_class, refusal: Exception):
+    """A subclass of `form_class` whose bound forms carry `refusal` as errors: on the fields it names that the
+    form has, the rest (and a StateConflict) as non-field errors."""
+
+    class RefusedForm(form_class):
+        def full_clean(self):
+            super().full_clean()
+            if self.is_bound:
+                add_refusal(self, refusal)
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
+
+
+def add_refusal(form, refusal: Exception) -> None:
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, error_text(refusal))
+        return
+    for field, errors in refusal.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class AdminLogHistory:

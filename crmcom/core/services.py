@@ -1,19 +1,24 @@
-from django.db import transaction
+from collections.abc import Mapping
 
+from crmcom.core.constraints import constraint_errors
 from crmcom.core.models import CustomFieldDefinition
 from crmcom.core.tenancy import TenantModel
 from crmcom.core.typed_values import coerce_values
 
 
-def save_tenant_object(*, business, instance: TenantModel) -> TenantModel:
+def save_tenant_object(
+    *, business, instance: TenantModel, constraint_fields: Mapping[str, str] | None = None
+) -> TenantModel:
     """Validate (constraints scoped to `business` included) and save a plain business-owned row.
 
-    For rows whose only rules are their model's; richer objects have services of their own.
+    For rows whose only rules are their model's; richer objects have services of their own. A constraint a
+    concurrent write won past the validation answers as the validation does (crmcom.core.constraints;
+    `constraint_fields` names the field of each constraint whose error is a field's).
     """
     if instance.business_id is None:
         instance.business = business
     instance.full_clean()
-    with transaction.atomic():
+    with constraint_errors(instance, constraint_fields):
         instance.save()
     return instance
 

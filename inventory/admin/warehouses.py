@@ -7,6 +7,7 @@ from django.forms import BaseInlineFormSet
 
 from contacts.models import OrganisationKind
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline, business_of
+from crmcom.core.admin_helpers import ServiceRefusalsOnTheForm
 from inventory.models import Location, Warehouse
 from inventory.services.locations import save_location
 from inventory.services.warehouses import check_warehouse_change, save_warehouse
@@ -45,7 +46,9 @@ class WarehouseForm(forms.ModelForm):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(BusinessScopedAdmin):
+class WarehouseAdmin(ServiceRefusalsOnTheForm, BusinessScopedAdmin):
+    """A refusal of save_warehouse past the form's checks (a second default made meanwhile) shows on the form."""
+
     form = WarehouseForm
     list_display = ("name", "kind", "organisation", "is_default")
     list_filter = ("kind", "organisation", "is_default")

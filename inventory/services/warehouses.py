@@ -28,7 +28,17 @@ def check_warehouse_change(warehouse: Warehouse) -> None:
         )
 
 
+ONE_DEFAULT = {  # the constraints of Warehouse.Meta whose violation is an error on `is_default`
+    "one_default_own_warehouse_per_business": "is_default",
+    "one_default_warehouse_per_merchant": "is_default",
+}
+
+
 def save_warehouse(*, business, warehouse: Warehouse) -> Warehouse:
-    """Add or change a warehouse (its organisation and default are checked by Warehouse.clean too)."""
+    """Add or change a warehouse (its organisation and default are checked by Warehouse.clean too).
+
+    A second default made at the same time by another request passes the validation here too; the database's
+    constraint refuses the later write, answered as the validation does (`{"is_default": ...}`, 400).
+    """
     check_warehouse_change(warehouse)
-    return save_tenant_object(business=business, instance=warehouse)
+    return save_tenant_object(business=business, instance=warehouse, constraint_fields=ONE_DEFAULT)

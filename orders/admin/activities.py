@@ -1,8 +1,10 @@
-"""Activities on the order screen: added, marked done and reopened through orders.services.activities.
+"""Activities on the order screen: added, changed, removed, marked done and reopened through
+orders.services.activities.
 
-A new row is a new activity (ticking "done" marks it done at once); on an existing row only "done" changes
-(ticked: marked done, unticked: reopened). A refusal (a closed order, a foreign assignee) shows as an error
-message and saves nothing (OrderAdmin's ServiceRefusalsAsMessages).
+A new row is a new activity (ticking "done" marks it done at once); on an existing row a changed name,
+assignee or due time changes it, "done" ticked marks it done and unticked reopens it, and "delete" removes it
+(refused once done). A refusal (a closed order, a foreign assignee, a done activity deleted) shows as an error
+on the order's page, the rows as typed, and saves nothing (OrderAdmin's ServiceRefusalsOnTheForm).
 """
 
 from django import forms
@@ -10,9 +12,15 @@ from django import forms
 from contacts.models import User
 from crmcom.core.admin import ScopedTabularInline
 from orders.models import Order, OrderActivity
-from orders.services.activities import add_activity, mark_activity_done, reopen_activity
+from orders.services.activities import (
+    add_activity,
+    change_activity,
+    mark_activity_done,
+    remove_activity,
+    reopen_activity,
+)
 
-DETAILS = ("name", "assignee", "due_at")  # set when the activity is added; shown as they are afterwards
+DETAILS = ("name", "assignee", "due_at")
 
 
 class ActivityForm(forms.ModelForm):
@@ -26,36 +34,44 @@ class ActivityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["done"].initial = self.instance.is_done
-            for name in DETAILS:
-                self.fields[name].disabled = True
 
 
 class ActivityFormSet(forms.BaseInlineFormSet):
-    """Hands new rows and ticked or unticked "done" boxes to the services; nothing is saved directly."""
+    """Hands each row's change to the services; nothing is saved directly."""
 
     def save(self, commit=True):
-        added, changed = [], []
+        added, changed, deleted = [], [], []
         for form in self.forms:
-            data = form.cleaned_data
             if form.instance.pk is None:
-                if not form.has_changed():
-                    continue
-                activity = add_activity(
-                    order=self.instance,
-                    name=data["name"],
-                    assignee=data.get("assignee"),
-                    due_at=data.get("due_at"),
-                    user=self.user,
-                )
-                if data.get("done"):
-                    activity = mark_activity_done(activity=activity, user=self.user)
-                added.append(activity)
-            elif "done" in form.changed_data:
-                act = mark_activity_done if data["done"] else reopen_activity
-                changed.append((act(activity=form.instance, user=self.user), ["done"]))
+                if form.has_changed() and not self._should_delete_form(form):
+                    added.append(self._add(form.cleaned_data))
+            elif self._should_delete_form(form):
+                remove_activity(activity=form.instance, user=self.user)
+                deleted.append(form.instance)
+            elif form.has_changed():
+                changed.append(self._change(form))
         # What the admin's change message and history entry read.
-        self.new_objects, self.changed_objects, self.deleted_objects = added, changed, []
+        self.new_objects, self.changed_objects, self.deleted_objects = added, changed, deleted
         return added
+
+    def _add(self, data: dict) -> OrderActivity:
+        activity = add_activity(
+            order=self.instance,
+            name=data["name"],
+            assignee=data.get("assignee"),
+            due_at=data.get("due_at"),
+            user=self.user,
+        )
+        return mark_activity_done(activity=activity, user=self.user) if data.get("done") else activity
+
+    def _change(self, form) -> tuple[OrderActivity, list[str]]:
+        data, activity = form.cleaned_data, form.instance
+        details = {name: data[name] for name in DETAILS if name in form.changed_data}
+        if details:
+            activity = change_activity(activity=activity, **details, user=self.user)
+        if "done" in form.changed_data:
+            activity = (mark_activity_done if data["done"] else reopen_activity)(activity=activity, user=self.user)
+        return activity, form.changed_data
 
 
 class OrderActivityInline(ScopedTabularInline):
@@ -81,7 +97,7 @@ class OrderActivityInline(ScopedTabularInline):
         return (obj is None or obj.is_open) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False  # done or reopened, never deleted
+        return (obj is None or obj.is_open) and super().has_delete_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":

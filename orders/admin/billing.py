@@ -37,8 +37,8 @@ class MilestoneFormSet(forms.BaseInlineFormSet):
     """Hands new and deleted rows to the services (under the order's lock); existing rows never change.
 
     The services alone check the rules (open order, milestone queue, stage ahead, within the order total,
-    not reached): a refusal shows as an error message and saves nothing (OrderAdmin's
-    ServiceRefusalsAsMessages).
+    not reached): a refusal shows as an error on the order's page, the rows as typed, and saves nothing
+    (OrderAdmin's ServiceRefusalsOnTheForm).
     """
 
     def save(self, commit=True):

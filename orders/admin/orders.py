@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from crmcom.core.admin import BusinessScopedAdmin, ScopedTabularInline
-from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsAsMessages, apply_to_each
+from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, ServiceRefusalsOnTheForm, apply_to_each
 from orders.admin.activities import OrderActivityInline  # done and reopened through the service
 from orders.admin.billing import MilestoneInline  # milestones, added and removed by the service (billing helper)
 from orders.admin.goods import OrderGoodsAdmin  # deliver and return goods pages (stock helper)
@@ -93,7 +93,7 @@ class ApprovalInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderGoodsAdmin, ServiceRefusalsAsMessages, BusinessScopedAdmin):
+class OrderAdmin(OrderGoodsAdmin, ServiceRefusalsOnTheForm, BusinessScopedAdmin):
     list_display = ("number", "contact", "stage", "status", "total", "currency", "placed_at")
     list_filter = ("status", "queue", ("stage", admin.RelatedOnlyFieldListFilter), "fulfilled_by", "placed_at")
     search_fields = ("number", "contact__first_name", "contact__last_name", "contact__company_name")

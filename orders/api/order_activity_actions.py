@@ -3,6 +3,8 @@
 - `GET /api/v1/orders/{id}/activities/`: the order's activities, oldest first (paginated).
 - `POST /api/v1/orders/{id}/activities/` `{name, assignee?, due_at?}`: a new open activity; `assignee` is a
   staff member of the caller's business (400 otherwise); 409 on a closed order.
+- `PATCH /api/v1/orders/{id}/activities/{activity_id}/` `{name?, assignee?, due_at?}`: changed, checked as
+  when added (400); `DELETE` the same path: removed while not done (409 once done). 409 on a closed order.
 - `POST /api/v1/orders/{id}/activities/{activity_id}/done/` and `/reopen/`: 409 when already so, or when
   the order is closed. Another business's order, or an activity of another order: 404.
 """
@@ -15,7 +17,13 @@ from rest_framework.response import Response
 
 from contacts.models import User
 from orders.models import OrderActivity
-from orders.services.activities import add_activity, mark_activity_done, reopen_activity
+from orders.services.activities import (
+    add_activity,
+    change_activity,
+    mark_activity_done,
+    remove_activity,
+    reopen_activity,
+)
 
 
 class OrderActivitySerializer(serializers.ModelSerializer):
@@ -55,6 +63,26 @@ class OrderActivityActions:
         body.is_valid(raise_exception=True)
         activity = add_activity(order=order, **body.validated_data, user=request.user)
         return Response(OrderActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["PATCH"], request=OrderActivitySerializer, responses=OrderActivitySerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"activities/(?P<activity_id>[0-9]+)",
+        serializer_class=OrderActivitySerializer,
+        filter_backends=[],
+    )
+    def activity(self, request, pk=None, activity_id=None):
+        """Change the activity's name, assignee or due time, or remove it (409 once done)."""
+        activity = self._activity(activity_id)
+        if request.method == "DELETE":
+            remove_activity(activity=activity, user=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body = OrderActivitySerializer(activity, data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        activity = change_activity(activity=activity, **body.validated_data, user=request.user)
+        return Response(OrderActivitySerializer(activity).data)
 
     @extend_schema(request=None, responses=OrderActivitySerializer)
     @action(detail=True, methods=["post"], url_path=r"activities/(?P<activity_id>[0-9]+)/done", filter_backends=[])

@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crmcom.core.api.serializers import money_string
+from crmcom.core.api.serializers import BusinessScopedModelSerializer, money_string
 from crmcom.core.money import round_money
 from finance.models import CreditNote, PaymentMethod
 from orders.models import Milestone, OrderInvoice, OrderInvoiceReason, Stage
@@ -30,7 +30,7 @@ def show(amount, currency: str) -> str | None:
     return None if amount is None else money_string(round_money(amount, currency), currency)
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(BusinessScopedModelSerializer):
     """A milestone; write `amount` or `percent` (of the order total, rounded half-up to the minor unit)."""
 
     stage = serializers.PrimaryKeyRelatedField(

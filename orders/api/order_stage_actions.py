@@ -13,21 +13,15 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crmcom.core.api.serializers import BusinessScopedSerializerMixin
 from orders.api.approvals import OrderApprovalSerializer, approval_rows
 from orders.models import Stage, StageMove
 from orders.services.stages import change_stage
 
 
-class StageMoveSerializer(serializers.Serializer):
+class StageMoveSerializer(BusinessScopedSerializerMixin, serializers.Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        business = self.context.get("business")  # absent when the schema is generated
-        if business is not None:
-            fields["stage"].queryset = Stage.objects.filter(queue__business=business)
-        return fields
 
 
 class StageMoveLogSerializer(serializers.ModelSerializer):

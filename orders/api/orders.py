@@ -95,14 +95,9 @@ class PlaceOrderSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PaymentMethodKind.choices)
 
 
-def business_stages(request):
-    business_id = getattr(request.user, "business_id", None) if request else None
-    return Stage.objects.filter(queue__business_id=business_id)
-
-
 class OrderFilter(BusinessScopedFilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
-    stage = filters.ModelChoiceFilter(queryset=business_stages)
+    stage = filters.ModelChoiceFilter(queryset=scoped_choices(Stage))
     queue = filters.ModelChoiceFilter(queryset=scoped_choices(Queue))
     contact = filters.ModelChoiceFilter(queryset=scoped_choices(Contact))
     fulfilled_by = filters.ModelChoiceFilter(queryset=scoped_choices(Organisation))

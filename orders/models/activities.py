@@ -9,9 +9,9 @@ from simple_history.models import HistoricalRecords
 class OrderActivity(models.Model):
     """One piece of work on an order, optionally assigned to a staff member of its business and due by a time.
 
-    Added, marked done and reopened only through orders.services.activities (under the order's lock; a closed
-    order's activities stay as they are). An order completes only once all of them are done. The history
-    (simple_history) tells who did or reopened it and when.
+    Added, changed, removed (while not done), marked done and reopened only through orders.services.activities
+    (under the order's lock; a closed order's activities stay as they are). An order completes only once all of
+    them are done. The history (simple_history) tells who changed, removed, did or reopened it and when.
     """
 
     business_lookup = "order__business"  # tenancy: an activity is its order's business's (crmcom.core.tenancy)

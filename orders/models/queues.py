@@ -64,6 +64,8 @@ class Queue(TenantModel):
 class Stage(models.Model):
     """One step of a queue. `position` orders the steps; an order moves forward (or back, before the PoNR)."""
 
+    business_lookup = "queue__business"  # tenancy: a stage is its queue's business's (crmcom.core.tenancy)
+
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()

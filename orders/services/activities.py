@@ -1,4 +1,5 @@
-"""Activities of an order: added by staff, marked done or reopened; the order completes once all are done.
+"""Activities of an order: added, changed and removed by staff, marked done or reopened; the order completes
+once all are done.
 
 A stage may list activity names (Stage.activities): entering it gives the order those it has not got yet.
 
@@ -17,28 +18,73 @@ from crmcom.core.services import recorded_user
 from orders.models import Order, OrderActivity, Stage
 from orders.services.locks import lock_order
 
+UNCHANGED = object()  # change_activity: a detail left as it is
+
 
 def add_activity(
     *, order: Order, name: str, assignee=None, due_at: datetime.datetime | None = None, user=None
 ) -> OrderActivity:
     """A new open activity on an open order; `assignee` must be staff of the order's business (400)."""
-    name = (name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = "An activity needs a name."
-    if assignee is not None and assignee.business_id != order.business_id:
-        errors["assignee"] = "Not a staff member of the order's business."
-    if errors:
-        raise ValidationError(errors)
+    name = checked_details(business_id=order.business_id, name=name, assignee=assignee)
     with transaction.atomic():
         locked = lock_order(order)
         ensure_changeable(locked)
         activity = OrderActivity(
-            order=locked, name=name[:100], assignee=assignee, due_at=due_at, created_by=recorded_user(user)
+            order=locked, name=name, assignee=assignee, due_at=due_at, created_by=recorded_user(user)
         )
         activity._history_user = recorded_user(user)
         activity.save()
     return activity
+
+
+def change_activity(
+    *, activity: OrderActivity, name=UNCHANGED, assignee=UNCHANGED, due_at=UNCHANGED, user=None
+) -> OrderActivity:
+    """Rename, reassign (None: nobody) or re-date (None: no due time) an activity, done or not, of an open order
+    (409 once closed); the details are checked as add_activity checks them (400). Those not given stay."""
+    changes = {
+        field: value
+        for field, value in (("name", name), ("assignee", assignee), ("due_at", due_at))
+        if value is not UNCHANGED
+    }
+    checked_name = checked_details(
+        business_id=activity.order.business_id,
+        name=changes.get("name", activity.name),
+        assignee=changes.get("assignee", activity.assignee),
+    )
+    if "name" in changes:
+        changes["name"] = checked_name
+    with transaction.atomic():
+        locked = _locked(activity)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked._history_user = recorded_user(user)
+        locked.save(update_fields=list(changes))
+    return locked
+
+
+def remove_activity(*, activity: OrderActivity, user=None) -> None:
+    """Delete an activity that is not done, of an open order (409 otherwise: a done one is kept, reopen it
+    first); its history keeps who removed it."""
+    with transaction.atomic():
+        locked = _locked(activity)
+        if locked.is_done:
+            raise StateConflict(f"“{locked.name}” is done: it stays (reopen it first to remove it).")
+        locked._history_user = recorded_user(user)
+        locked.delete()
+
+
+def checked_details(*, business_id: int, name: str, assignee) -> str:
+    """The activity's name, stripped; 400 for none, or an assignee who is not staff of the business."""
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "An activity needs a name."
+    if assignee is not None and assignee.business_id != business_id:
+        errors["assignee"] = "Not a staff member of the order's business."
+    if errors:
+        raise ValidationError(errors)
+    return name[:100]
 
 
 def add_stage_activities(*, order: Order, stage: Stage, user=None) -> list[OrderActivity]:

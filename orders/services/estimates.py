@@ -34,6 +34,7 @@ from crmcom.core.money import round_money
 from crmcom.core.services import recorded_user
 from finance.models import Account, Product
 from finance.services.pricing import catalogue_price, line_amounts
+from inventory.selectors_warehouses import fulfilment_warehouse
 from orders.models import Estimate, Queue
 from orders.selectors.fulfilment import Address, fulfilments_for
 from orders.services.bundles import Component, bundle_components
@@ -104,6 +105,7 @@ def create_estimate(
         delivery_method=delivery_method or "",
         currency=currency,
     )
+    _check_fulfilment_warehouses(business, groups)
     priced = _price_groups(groups, currency=currency, discount=discount)
     lines = [line for group in priced for line in group["items"] + group["charges"]]
     total_before, discounts = gross_and_discounts(lines)
@@ -201,6 +203,14 @@ def _clean_items(business, items: list[ItemInput]) -> list[_Row]:
     if errors:
         raise ValidationError({"items": errors})
     return rows
+
+
+def _check_fulfilment_warehouses(business, groups) -> None:
+    """Each fulfilling organisation has the warehouse placement will take the goods from (409 otherwise, as
+    placement answers): the contact is not shown an estimate that cannot be placed. Placement checks again:
+    the warehouse may stop being the default in between."""
+    for group in groups:
+        fulfilment_warehouse(business=business, organisation=group.organisation)
 
 
 def _clean_discount(discount, currency: str) -> Decimal:

@@ -157,6 +157,67 @@ def test_api_refuses_another_businesss_organisation_and_a_second_default(api, bu
     assert not Warehouse.objects.filter(name="Depot").exists()
 
 
+# ---------------------------------------------------------------- a second default made meanwhile
+
+
+@pytest.fixture
+def rival_made_default_meanwhile(monkeypatch, business):
+    """A merchant without a default and its warehouse "Rival", which another request makes the merchant's default
+    right after this request's validation passed (and before its write)."""
+    merchant = b2b_merchant(business, warehouse=False)
+    rival = WarehouseFactory(business=business, name="Rival", organisation=merchant, kind="partner")
+    validate = Warehouse.full_clean
+
+    def full_clean(self, *args, **kwargs):
+        validate(self, *args, **kwargs)
+        Warehouse.objects.filter(pk=rival.pk).update(is_default=True)  # the other request commits
+
+    monkeypatch.setattr(Warehouse, "full_clean", full_clean)
+    return merchant
+
+
+def test_api_answers_a_default_made_meanwhile_as_the_validation_does(api, rival_made_default_meanwhile):
+    merchant = rival_made_default_meanwhile
+
+    response = api.post(
+        "/api/v1/warehouses/", {"name": "Depot", "organisation": merchant.pk, "is_default": True}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"is_default": [f"{merchant.name} has a default warehouse already: Rival."]}
+    assert not Warehouse.objects.filter(name="Depot").exists()
+
+
+def test_admin_shows_a_default_made_meanwhile_on_its_field(staff_client, rival_made_default_meanwhile):
+    merchant = rival_made_default_meanwhile
+    data = {"name": "Depot", "kind": "partner", "organisation": merchant.pk, "is_default": "on"}
+    data.update({"locations-TOTAL_FORMS": "0", "locations-INITIAL_FORMS": "0"})
+
+    response = staff_client.post("/admin/inventory/warehouse/add/", data)
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"is_default": [f"{merchant.name} has a default warehouse already: Rival."]}
+    assert form["name"].value() == "Depot"  # as typed
+    assert not Warehouse.objects.filter(name="Depot").exists()
+
+
+def test_a_violation_the_validation_cannot_see_names_the_field_with_the_constraints_message(monkeypatch, business):
+    monkeypatch.setattr(Warehouse, "full_clean", lambda self, *args, **kwargs: None)  # passed before the rival won
+
+    errors = errors_of(business, Warehouse(name="Second", is_default=True))
+
+    assert errors == {"is_default": ["The business has a default warehouse already."]}
+    assert not Warehouse.objects.filter(name="Second").exists()
+
+
+def test_integrity_errors_of_no_constraint_of_the_model_pass_through(monkeypatch, business):
+    monkeypatch.setattr(Warehouse, "full_clean", lambda self, *args, **kwargs: None)
+
+    with pytest.raises(IntegrityError):  # NOT NULL: no named constraint
+        save_warehouse(business=business, warehouse=Warehouse(name=None))
+
+
 # ---------------------------------------------------------------- admin
 
 

@@ -10,12 +10,18 @@ from django.utils import timezone
 
 from crmcom.core.exceptions import StateConflict
 from orders.models import OrderActivity, OrderStatus, Stage
-from orders.services.activities import add_activity, mark_activity_done, reopen_activity
+from orders.services.activities import (
+    add_activity,
+    change_activity,
+    mark_activity_done,
+    remove_activity,
+    reopen_activity,
+)
 from orders.services.completion import complete_order
 from orders.services.queues import create_queue
 from orders.services.stages import move_stage
 from tests.factories import ProductFactory, make_business, make_order
-from tests.orders.admin_support import admin_messages, change_form_data
+from tests.orders.admin_support import admin_messages, change_form_data, form_errors, inline_rows
 from tests.orders.stock_support import fresh, move
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +81,8 @@ def test_a_closed_orders_activities_do_not_change(business, owner):
     for change in (
         lambda: add_activity(order=order, name="Late"),
         lambda: reopen_activity(activity=activity),
+        lambda: change_activity(activity=activity, name="Renamed"),
+        lambda: remove_activity(activity=activity),
     ):
         with pytest.raises(StateConflict, match="completed: its activities stay"):
             change()
@@ -89,6 +97,52 @@ def test_a_name_and_an_assignee_of_the_business_are_required(business, other_bus
 
     assert set(refused.value.message_dict) == {"name", "assignee"}
     assert not OrderActivity.objects.exists()
+
+
+def test_an_activity_is_renamed_reassigned_and_redated_the_rest_left_as_it_is(business, owner):
+    due = timezone.now() + datetime.timedelta(days=2)
+    activity = add_activity(order=service_order(business), name="Install", assignee=owner, user=owner)
+
+    renamed = change_activity(activity=activity, name="  Install the router ", user=owner)
+    redated = change_activity(activity=activity, assignee=None, due_at=due, user=owner)
+
+    assert (renamed.name, renamed.assignee, renamed.due_at) == ("Install the router", owner, None)
+    stored = OrderActivity.objects.get(pk=activity.pk)
+    assert (
+        (stored.name, stored.assignee, stored.due_at)
+        == ("Install the router", None, due)
+        == (
+            redated.name,
+            redated.assignee,
+            redated.due_at,
+        )
+    )
+    assert stored.history.count() == 3 and stored.history.first().history_user == owner
+
+
+def test_a_change_is_checked_as_an_addition_is(business):
+    stranger = make_business("Elsewhere")[1]
+    activity = add_activity(order=service_order(business), name="Install")
+
+    with pytest.raises(ValidationError) as refused:
+        change_activity(activity=activity, name=" ", assignee=stranger)
+
+    assert set(refused.value.message_dict) == {"name", "assignee"}
+    stored = OrderActivity.objects.get(pk=activity.pk)
+    assert (stored.name, stored.assignee) == ("Install", None)
+
+
+def test_an_activity_is_removed_only_while_not_done(business, owner):
+    order = service_order(business)
+    open_one = add_activity(order=order, name="Call back")
+    done_one = mark_activity_done(activity=add_activity(order=order, name="Install"))
+
+    remove_activity(activity=open_one, user=owner)
+    with pytest.raises(StateConflict, match="“Install” is done: it stays"):
+        remove_activity(activity=done_one, user=owner)
+
+    assert list(OrderActivity.objects.filter(order=order).values_list("name", flat=True)) == ["Install"]
+    assert OrderActivity.history.filter(id=open_one.pk).latest("history_id").history_type == "-"
 
 
 # API
@@ -114,6 +168,43 @@ def test_api_creates_lists_and_marks_activities_done_and_reopens_them(api, busin
     assert reopened.status_code == 200 and reopened.json()["done_at"] is None
 
 
+def test_api_changes_and_removes_an_activity(api, business, owner):
+    order = service_order(business)
+    activity = add_activity(order=order, name="Install")
+    url = f"/api/v1/orders/{order.pk}/activities/{activity.pk}/"
+    due = timezone.now() + datetime.timedelta(days=1)
+
+    changed = api.patch(url, {"name": "Install router", "assignee": owner.pk, "due_at": due.isoformat()}, format="json")
+    removed = api.delete(url)
+
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["name"], changed.json()["assignee"], changed.json()["id"]) == (
+        "Install router",
+        owner.pk,
+        activity.pk,
+    )
+    assert datetime.datetime.fromisoformat(changed.json()["due_at"]) == due
+    assert removed.status_code == 204
+    assert not OrderActivity.objects.filter(pk=activity.pk).exists()
+
+
+def test_api_refuses_a_bad_change_with_400_and_a_done_removal_or_a_closed_order_with_409(api, business):
+    stranger = make_business("Elsewhere")[1]
+    order = service_order(business)
+    activity = mark_activity_done(activity=add_activity(order=order, name="Install"))
+    url = f"/api/v1/orders/{order.pk}/activities/{activity.pk}/"
+
+    bad = api.patch(url, {"name": "", "assignee": stranger.pk}, format="json")
+    done = api.delete(url)
+    complete_order(order=at_last_stage(order))
+    closed = api.patch(url, {"name": "Late"}, format="json")
+
+    assert bad.status_code == 400 and set(bad.json()) == {"name", "assignee"}
+    assert done.status_code == 409 and "is done" in done.json()["detail"]
+    assert closed.status_code == 409 and "its activities stay" in closed.json()["detail"]
+    assert OrderActivity.objects.get(pk=activity.pk).name == "Install"
+
+
 def test_api_refuses_a_foreign_assignee_and_a_missing_name_with_field_errors(api, business):
     order = service_order(business)
     stranger = make_business("Elsewhere")[1]
@@ -133,6 +224,9 @@ def test_api_another_business_order_or_another_orders_activity_is_404(api, busin
     assert api.post(f"/api/v1/orders/{theirs.pk}/activities/", {"name": "x"}).status_code == 404
     assert api.post(f"/api/v1/orders/{theirs.pk}/activities/{their_activity.pk}/done/").status_code == 404
     assert api.post(f"/api/v1/orders/{mine.pk}/activities/{their_activity.pk}/done/").status_code == 404
+    assert api.patch(f"/api/v1/orders/{theirs.pk}/activities/{their_activity.pk}/", {"name": "x"}).status_code == 404
+    assert api.delete(f"/api/v1/orders/{mine.pk}/activities/{their_activity.pk}/").status_code == 404
+    assert fresh(theirs).activities.get().name == "Theirs"
     assert fresh(theirs).activities.get().done_at is None
 
 
@@ -182,6 +276,40 @@ def test_admin_inline_adds_marks_done_and_reopens_through_the_service(staff_clie
     assert (install.assignee, install.done_by, install.created_by) == (owner, owner, owner)
 
 
+def test_admin_inline_changes_and_deletes_through_the_service(staff_client, business, owner):
+    order = service_order(business)
+    change_me = add_activity(order=order, name="Install")
+    delete_me = add_activity(order=order, name="Call back")
+    url = f"/admin/orders/order/{order.pk}/change/"
+    data = change_form_data(staff_client.get(url))
+    data.update({"activities-0-name": "Install router", "activities-0-assignee": str(owner.pk)})
+    data["activities-1-DELETE"] = "on"
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    changed = OrderActivity.objects.get(pk=change_me.pk)
+    assert (changed.name, changed.assignee, changed.history.first().history_user) == ("Install router", owner, owner)
+    assert not OrderActivity.objects.filter(pk=delete_me.pk).exists()
+
+
+def test_admin_refuses_deleting_a_done_activity_and_keeps_what_was_typed(staff_client, business, owner):
+    order = service_order(business)
+    rename_me = add_activity(order=order, name="Install")
+    done = mark_activity_done(activity=add_activity(order=order, name="Call back"), user=owner)
+    url = f"/admin/orders/order/{order.pk}/change/"
+    data = change_form_data(staff_client.get(url))
+    data.update({"activities-0-name": "Install router", "activities-1-DELETE": "on"})
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert form_errors(response) == ["“Call back” is done: it stays (reopen it first to remove it)."]
+    assert inline_rows(response, "activities")[0]["name"] == "Install router"  # as typed
+    assert OrderActivity.objects.get(pk=rename_me.pk).name == "Install"  # the rename before it rolled back
+    assert OrderActivity.objects.filter(pk=done.pk).exists()
+
+
 def test_admin_inline_offers_only_the_business_staff_and_is_read_only_once_closed(staff_client, business, owner):
     make_business("Elsewhere")
     order = service_order(business)
@@ -192,7 +320,7 @@ def test_admin_inline_offers_only_the_business_staff_and_is_read_only_once_close
 
     complete_order(order=at_last_stage(order))
     closed = next(s for s in staff_client.get(url).context["inline_admin_formsets"] if s.opts.model is OrderActivity)
-    assert not closed.has_add_permission and not closed.has_change_permission
+    assert not closed.has_add_permission and not closed.has_change_permission and not closed.has_delete_permission
 
 
 # Activities listed by a stage

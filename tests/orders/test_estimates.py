@@ -15,7 +15,14 @@ from orders.models import ChargeKind, Estimate, FulfilmentCharge, FulfilmentPoli
 from orders.selectors.fulfilment import haversine_km
 from orders.services.placement import place_orders
 from orders.tasks import delete_expired_order_estimates
-from tests.factories import OrganisationFactory, ProductFactory, give_credit, make_contact, make_estimate
+from tests.factories import (
+    OrganisationFactory,
+    ProductFactory,
+    b2b_merchant,
+    give_credit,
+    make_contact,
+    make_estimate,
+)
 from wallets.services.balances import credit_wallet
 
 NICOSIA = (Decimal("35.185566"), Decimal("33.382276"))
@@ -211,8 +218,7 @@ def test_methods_must_be_the_policys_and_direct_sale_is_for_services_only(busine
 
 @pytest.mark.django_db
 def test_b2b_merchant_items_split_into_one_group_per_owner(business):
-    first = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
-    second = OrganisationFactory(business=business, kind=OrganisationKind.B2B_MERCHANT)
+    first, second = b2b_merchant(business), b2b_merchant(business)
     own = priced(business, "10.00")
     theirs = priced(business, "20.00", owner=first)
     others = priced(business, "30.00", owner=second)

@@ -4,11 +4,11 @@ import pytest
 
 from crmcom.core.exceptions import StateConflict
 from finance.models import Invoice
-from inventory.models import ReservationState, TransactionKind
-from orders.models import InvoicingModel, Order, Queue
+from inventory.models import ReservationState, TransactionKind, Warehouse
+from orders.models import Estimate, InvoicingModel, Order, Queue
 from orders.services.placement import place_orders
 from orders.services.stock import GoodsLine, cancel_order, deliver, return_goods
-from tests.factories import b2b_merchant, default_warehouse, make_estimate, merchant_warehouse
+from tests.factories import b2b_merchant, default_warehouse, make_contact, make_estimate, merchant_warehouse
 from tests.orders.stock_support import assert_no_drift, balance, fresh, goods, item_of, move, stock_in
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +71,32 @@ def test_cancelling_a_merchants_order_releases_its_reservation_in_the_merchants_
     assert_no_drift()
 
 
-def test_a_merchant_without_a_default_warehouse_places_nothing(business):
+def test_a_merchant_without_a_default_warehouse_gets_no_estimate(api, business):
     merchant = b2b_merchant(business, warehouse=False)
     ours, theirs = goods(business, 5), goods(business, 5, owner=merchant)
+
+    with pytest.raises(StateConflict, match=f"^{merchant.name} has no default warehouse to fulfil orders from"):
+        make_estimate(business=business, items=[(ours, 1), (theirs, 1)])
+    response = api.post(
+        "/api/v1/orders/estimate/",
+        {
+            "contact": make_contact(business).pk,
+            "supply_method": "pick_up",
+            "items": [{"product": ours.pk, "quantity": 1}, {"product": theirs.pk, "quantity": 1}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": f"{merchant.name} has no default warehouse to fulfil orders from."}
+    assert not Estimate.objects.filter(business=business).exists()
+
+
+def test_a_merchant_whose_default_warehouse_went_since_the_estimate_places_nothing(business):
+    merchant = b2b_merchant(business)
+    ours, theirs = goods(business, 5), goods(business, 5, owner=merchant)
     estimate = make_estimate(business=business, items=[(ours, 1), (theirs, 1)])
+    Warehouse.objects.filter(organisation=merchant).update(is_default=False)
 
     with pytest.raises(StateConflict, match=f"^{merchant.name} has no default warehouse to fulfil orders from"):
         place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="cash")

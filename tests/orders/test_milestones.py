@@ -14,8 +14,8 @@ from finance.models import Payment
 from orders.models import InvoicingModel, Milestone, Order, OrderInvoice
 from orders.services.milestones import add_milestone, remove_milestone
 from orders.services.stages import move_stage
-from tests.factories import make_business, make_order
-from tests.orders.admin_support import admin_messages, change_form_data
+from tests.factories import make_business, make_order, make_stage
+from tests.orders.admin_support import admin_messages, change_form_data, form_errors, inline_rows
 from tests.orders.billing_support import account_balance, make_queue, no_drift, place, product, stages
 from tests.orders.stock_support import stock_in
 
@@ -205,6 +205,29 @@ def test_api_another_business_order_is_404(api, other_business):
     assert api.post(f"/api/v1/orders/{theirs.pk}/milestones/", {"name": "x", "amount": "1"}).status_code == 404
 
 
+def test_api_another_business_stage_does_not_exist(api, order, other_business):
+    theirs = make_stage(business=other_business)
+
+    response = api.post(
+        f"/api/v1/orders/{order.pk}/milestones/", {"name": "x", "amount": "1", "stage": theirs.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "does not exist" in str(response.json()["stage"])
+    assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
+
+
+def test_admin_offers_the_order_queue_stages_only(staff_client, order, business, other_business):
+    mine_elsewhere, theirs = make_stage(business=business), make_stage(business=other_business)
+
+    response = staff_client.get(f"/admin/orders/order/{order.pk}/change/")
+
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == "milestones")
+    offered = set(formset.empty_form.fields["stage"].queryset)
+    assert offered == set(stages(order.queue).values())
+    assert not {mine_elsewhere, theirs} & offered
+
+
 # Admin
 
 
@@ -246,11 +269,15 @@ def test_admin_refuses_milestones_over_the_total_and_rolls_the_whole_save_back(s
 
     response = staff_client.post(url, data)
 
-    assert (response.status_code, response.url) == (302, url)  # back to the order, not a server error
-    assert admin_messages(response) == [
+    assert response.status_code == 200  # the page again, not a redirect nor a server error
+    assert form_errors(response) == [
         "Milestones would total 36.01 EUR, more than the order total of 36.00 EUR: "
         "at most 27.00 EUR is left for milestones."
     ]
+    assert "more than the order total of 36.00 EUR" in response.content.decode()
+    rows = inline_rows(response, "milestones")
+    assert (rows[1]["DELETE"], rows[2]["name"], rows[2]["amount"]) == (True, "Too much", "27.01")  # as typed
+    assert admin_messages(response) == []
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit", "Later"]
     assert not LogEntry.objects.filter(object_id=str(order.pk)).exists()
 
@@ -271,8 +298,8 @@ def test_admin_refuses_removing_a_reached_milestone_and_writes_nothing(staff_cli
 
     response = staff_client.post(url, data)
 
-    assert response.status_code == 302
-    assert admin_messages(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
+    assert response.status_code == 200
+    assert form_errors(response) == ["Milestone Deposit was reached: it stays (its invoice is issued)."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
     assert OrderInvoice.objects.filter(order=order).count() == 1  # the Deposit's only
 
@@ -302,8 +329,8 @@ def test_admin_refuses_paying_a_stage_milestone_and_writes_nothing(staff_client,
 
     response = add_in_admin(staff_client, order, name="Later", amount="1.00", stage=later.pk, payment_method="cash")
 
-    assert response.status_code == 302
-    assert admin_messages(response) == ["Only ad hoc milestones are paid when added."]
+    assert response.status_code == 200
+    assert form_errors(response) == ["Only ad hoc milestones are paid when added."]
     assert list(order.milestones.values_list("name", flat=True)) == ["Deposit"]
 
 
