@@ -18,6 +18,7 @@ from crmcom.core.typed_values import coerce_values
 from finance.models import CharacteristicDefinition, Product
 from inventory.models import Connectivity, Device, Location, Warehouse, WifiStatus
 from inventory.models.devices import mac_address_validator
+from inventory.selectors_imports import characteristic_names
 from inventory.services.devices import normalise_mac
 from inventory.services.import_columns import ColumnMap, map_columns
 
@@ -105,11 +106,21 @@ class RowChecker:
         self.memo: dict[tuple, tuple] = {}
 
     def file_problems(self) -> list[RowError]:
-        known = {definition.name for definition in self.custom_fields}
+        """Characteristic and custom field columns that name nothing of the business (a typo must not lose data)."""
+        characteristics = set(characteristic_names(business=self.business)) if self.columns.characteristics else set()
+        custom_fields = {definition.name for definition in self.custom_fields}
+        name = self.business.name
         return [
-            RowError(None, column.header, f"“{column.name}” is not a device custom field of {self.business.name}.")
-            for column in self.columns.custom_fields
-            if column.name not in known
+            *(
+                RowError(None, column.header, f"“{column.name}” is not a characteristic of {name}'s traceable goods.")
+                for column in self.columns.characteristics
+                if column.name not in characteristics
+            ),
+            *(
+                RowError(None, column.header, f"“{column.name}” is not a device custom field of {name}.")
+                for column in self.columns.custom_fields
+                if column.name not in custom_fields
+            ),
         ]
 
     def check(self, number: int, cells: Sequence, errors: list[RowError]) -> NewDevice | None:
@@ -233,11 +244,15 @@ def check_rows(
     warehouse: Warehouse,
     headers: list,
     rows: Iterable[Sequence],
+    columns: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CheckedRows:
-    """Every row of a file checked against the rules and the database; nothing is written."""
+    """Every row of a file checked against the rules and the database; nothing is written.
+
+    `columns` is an explicit mapping {file header: target} (see import_columns.map_columns).
+    """
     result = CheckedRows()
-    columns = map_columns(headers)
+    columns = map_columns(headers, columns)
     if columns.problems:
         result.errors = [RowError(None, column, message) for column, message in columns.problems]
         return result

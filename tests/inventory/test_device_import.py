@@ -26,76 +26,9 @@ from inventory.services import import_validation, import_writer
 from inventory.services.device_import import import_devices
 from inventory.services.posting import reverse_transaction
 from tests.factories import CustomFieldDefinitionFactory, LocationFactory, ProductFactory, make_business
+from tests.inventory.device_files import HEADER, check, csv_upload, post_file, row, rows, xlsx_upload
 
-pytestmark = pytest.mark.django_db
-
-HEADER = ["SN", "SKU", "MAC", "char:colour", "char:storage_gb", "cf:batch", "Location"]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path  # uploads are kept with their DeviceImport: not in var/media
-
-
-@pytest.fixture
-def stb(business):
-    """A traceable product whose devices need a colour and may carry their storage."""
-    product = ProductFactory(business=business, sku="STB", name="Set-top box", traceable=True)
-    CharacteristicDefinition.objects.create(
-        product=product, name="colour", value_type="choice", required=True, allowed_values=["black", "white"]
-    )
-    CharacteristicDefinition.objects.create(product=product, name="storage_gb", value_type="integer")
-    return product
-
-
-@pytest.fixture
-def catalogue(business, warehouse, stb, box):
-    CustomFieldDefinitionFactory(business=business, name="batch", value_type="integer")
-    LocationFactory(business=business, warehouse=warehouse, name="Shelf A")
-    return business
-
-
-def row(n: int, **changes) -> list:
-    values = {
-        "SN": f"SN{n:05d}",
-        "SKU": "STB",
-        "MAC": f"00-1a-2b-3c-{n >> 8 & 255:02x}-{n & 255:02x}",
-        "char:colour": "black",
-        "char:storage_gb": "32",
-        "cf:batch": "7",
-        "Location": "Shelf A",
-    }
-    values.update({name.replace("__", ":"): value for name, value in changes.items()})
-    return [values[name] for name in HEADER]
-
-
-def rows(count: int, bad: dict[int, dict] | None = None) -> list[list]:
-    bad = bad or {}
-    return [row(n, **bad.get(n, {})) for n in range(1, count + 1)]
-
-
-def csv_upload(data_rows, header=HEADER, name="devices.csv") -> SimpleUploadedFile:
-    lines = [",".join(header), *(",".join(str(cell) for cell in cells) for cells in data_rows)]
-    return SimpleUploadedFile(name, ("\n".join(lines) + "\n").encode(), content_type="text/csv")
-
-
-def xlsx_upload(data_rows, header=HEADER, name="devices.xlsx") -> SimpleUploadedFile:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for cells in data_rows:
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
-
-
-def post_file(api, warehouse, upload, **extra):
-    return api.post("/api/v1/device-imports/", {"file": upload, "warehouse": warehouse.pk, **extra}, format="multipart")
-
-
-def check(business, warehouse, data_rows, header=HEADER):
-    return import_devices(business=business, warehouse=warehouse, headers=header, rows=data_rows, dry_run=True)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def test_import_posts_one_stock_in_with_devices_history_ledger_and_balances(api, catalogue, warehouse, stb, box):
