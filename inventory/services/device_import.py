@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from inventory.models import DeviceImport, ImportStatus, Warehouse, WarehouseTransaction
 from inventory.services.import_columns import Table, clean_mapping, map_columns, read_table
-from inventory.services.import_validation import NewDevice, blank, check_rows
+from inventory.services.import_validation import NewDevice, blank, check_rows, header_problems
 from inventory.services.import_writer import post_imported_devices
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,8 @@ def start_device_import(
     table = read_table(data, name)
     total_rows = sum(1 for row in table.rows if not all(blank(cell) for cell in row))
     if background is None:
-        background = runs_in_background(total_rows) and not map_columns(table.headers, columns).problems
+        mapped = map_columns(table.headers, columns)
+        background = runs_in_background(total_rows) and not header_problems(business=business, columns=mapped)
     device_import = DeviceImport(
         business=business,
         warehouse=warehouse,

@@ -1,12 +1,16 @@
 """Device import with an explicit column mapping {file header: target}: files whose headers do not name the columns."""
 
+import json
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
-from inventory.models import Device, WarehouseTransaction
+from inventory.models import Device, DeviceImport, WarehouseTransaction
 from inventory.services.device_import import import_devices
 from inventory.services.import_columns import automatic_mapping
-from tests.inventory.device_files import HEADER, check, rows
+from tests.inventory.device_files import HEADER, check, csv_upload, post_file, rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -148,3 +152,105 @@ def test_the_automatic_mapping_names_each_header_its_target():
         "state": "",
         "Notes": "",
     }
+
+
+def foreign_upload(data_rows, name="appareils.csv"):
+    return csv_upload(data_rows, header=FOREIGN, name=name)
+
+
+def test_the_api_takes_the_mapping_as_a_json_string(api, catalogue, warehouse):
+    response = post_file(api, warehouse, foreign_upload([foreign_row(1)]), columns=json.dumps(MAPPING))
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["created"], response.json()["columns"]) == (1, MAPPING)
+    assert Device.objects.get().custom_fields == {"batch": 7}
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ("{not json", "Send a JSON object {file header: target}."),
+        ('["serial_number"]', "Give the mapping as an object {file header: target}."),
+        ('{"Modèle": 3}', "“Modèle”: the target must be text (empty or null to ignore the column)."),
+    ],
+)
+def test_the_api_refuses_a_malformed_mapping_on_columns(api, catalogue, warehouse, columns, message):
+    response = post_file(api, warehouse, foreign_upload([foreign_row(1)]), columns=columns)
+
+    assert response.status_code == 400
+    assert response.json() == {"columns": [message]}
+    assert not DeviceImport.objects.exists()
+
+
+def test_the_api_reports_a_bad_mapping_as_file_errors_and_writes_nothing(api, catalogue, warehouse):
+    response = post_file(
+        api, warehouse, foreign_upload([foreign_row(1)]), columns=json.dumps({**MAPPING, "Lot": "batch"})
+    )
+
+    assert response.status_code == 400
+    assert [(error["row"], error["field"]) for error in response.json()["errors"]] == [(None, "Lot")]
+    assert not Device.objects.exists()
+
+
+def test_a_large_file_keeps_its_mapping_for_the_celery_task(
+    api, catalogue, warehouse, settings, django_capture_on_commit_callbacks
+):
+    settings.DEVICE_IMPORT_ASYNC_ROWS = 2
+    upload = foreign_upload([foreign_row(n) for n in range(1, 5)])
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_file(api, warehouse, upload, columns=json.dumps(MAPPING))
+    assert (response.status_code, DeviceImport.objects.get().columns) == (202, MAPPING)
+    for callback in callbacks:
+        callback()  # the worker's turn: it reads the file and the mapping from the DeviceImport
+
+    done = api.get(f"/api/v1/device-imports/{response.json()['id']}/").json()
+    assert (done["status"], done["created"], done["errors"]) == ("succeeded", 4, [])
+    assert Device.objects.get(serial_number="FR004").location.name == "Shelf A"
+
+
+def test_a_large_file_whose_mapping_is_wrong_is_refused_at_once(api, catalogue, warehouse, settings):
+    settings.DEVICE_IMPORT_ASYNC_ROWS = 2
+    upload = foreign_upload([foreign_row(n) for n in range(1, 5)])
+
+    response = post_file(api, warehouse, upload, columns=json.dumps({**MAPPING, "Lot": "cf:lot"}))
+
+    assert response.status_code == 400  # not queued: the header alone says it cannot import
+    assert [(error["row"], error["field"]) for error in response.json()["errors"]] == [(None, "Lot")]
+
+
+def test_the_command_maps_columns_with_map(catalogue, warehouse, tmp_path):
+    path = tmp_path / "appareils.csv"
+    path.write_bytes(foreign_upload([foreign_row(1), foreign_row(2)]).read())
+    maps = [f"{header}={target}" for header, target in MAPPING.items()]
+
+    call_command("import_devices", str(path), business=catalogue.pk, warehouse=warehouse.pk, mapping=maps)
+
+    assert sorted(Device.objects.values_list("serial_number", flat=True)) == ["FR001", "FR002"]
+    assert DeviceImport.objects.get().columns == MAPPING
+
+
+@pytest.mark.parametrize(
+    ("maps", "message"),
+    [
+        (["Modèle"], "--map “Modèle”: give HEADER=TARGET"),
+        (["=sku"], "--map “=sku”: give HEADER=TARGET"),
+        (["Modèle=sku", "Modèle=product"], "--map names the column “Modèle” twice."),
+        (["Modèle=model"], "nothing was imported (2 errors)"),
+    ],
+)
+def test_the_command_exits_non_zero_on_a_bad_map(catalogue, warehouse, tmp_path, capsys, maps, message):
+    path = tmp_path / "appareils.csv"
+    path.write_bytes(foreign_upload([foreign_row(1)]).read())
+    others = [f"{header}={target}" for header, target in MAPPING.items() if header != "Modèle"]
+
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command(
+            "import_devices", str(path), business=catalogue.pk, warehouse=warehouse.pk, mapping=[*others, *maps]
+        )
+
+    assert not Device.objects.exists()
+    if "errors" in message:  # the unknown target, and so no product column
+        err = capsys.readouterr().err
+        assert "file, Modèle: Column “Modèle” is mapped to “model”, which is not a target." in err
+        assert "file, product: The file has no product column" in err
