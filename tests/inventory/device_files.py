@@ -1,6 +1,7 @@
 """Device files for the import tests: rows in the shape HEADER names, as CSV or XLSX uploads, and how to send them."""
 
 import io
+import json
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,3 +54,31 @@ def check(business, warehouse, data_rows, header=HEADER, columns=None):
     return import_devices(
         business=business, warehouse=warehouse, headers=header, rows=data_rows, columns=columns, dry_run=True
     )
+
+
+IMPORT_URL = "/admin/inventory/deviceimport/import/"
+CONFIRM_URL = "/admin/inventory/deviceimport/process_import/"
+CARRIED = ("import_file_name", "original_file_name", "format", "resource", "warehouse")
+
+
+def admin_upload(staff_client, warehouse, upload, file_format="0"):
+    """The upload step: answers the mapping page."""
+    data = {"resource": "0", "format": file_format, "warehouse": warehouse.pk, "import_file": upload}
+    return staff_client.post(IMPORT_URL, data)
+
+
+def admin_map(staff_client, columns_page, choices: dict | None = None, **changes):
+    """The mapping step as the page preselects it, but for `choices` {header: target} (and the carried fields'
+    `changes`): answers the preview."""
+    carried = {name: columns_page.context["confirm_form"][name].value() for name in CARRIED} | changes
+    selects = {
+        name: (choices or {}).get(field.label, field.initial)
+        for name, field in columns_page.context["mapping_form"].fields.items()
+    }
+    return staff_client.post(IMPORT_URL, {"step": "columns", **carried, **selects})
+
+
+def admin_confirm(staff_client, preview, **extra):
+    confirm = preview.context["confirm_form"]
+    data = {name: confirm.initial[name] for name in CARRIED}
+    return staff_client.post(CONFIRM_URL, {**data, "columns": json.dumps(confirm.initial["columns"])}, **extra)

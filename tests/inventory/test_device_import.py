@@ -26,7 +26,19 @@ from inventory.services import import_validation, import_writer
 from inventory.services.device_import import import_devices
 from inventory.services.posting import reverse_transaction
 from tests.factories import CustomFieldDefinitionFactory, LocationFactory, ProductFactory, make_business
-from tests.inventory.device_files import HEADER, check, csv_upload, post_file, row, rows, xlsx_upload
+from tests.inventory.device_files import (
+    HEADER,
+    IMPORT_URL,
+    admin_confirm,
+    admin_map,
+    admin_upload,
+    check,
+    csv_upload,
+    post_file,
+    row,
+    rows,
+    xlsx_upload,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -358,17 +370,10 @@ def test_export_writes_characteristics_and_custom_fields_and_reimports_elsewhere
     assert Device.objects.get(business=other, serial_number="SN00001").characteristics["storage_gb"] == 32
 
 
-IMPORT_URL = "/admin/inventory/deviceimport/import/"
-
-
-def admin_upload(staff_client, warehouse, upload, file_format="0"):
-    data = {"resource": "0", "format": file_format, "warehouse": warehouse.pk, "import_file": upload}
-    return staff_client.post(IMPORT_URL, data)
-
-
 def test_admin_preview_shows_row_errors_and_offers_no_confirm(staff_client, catalogue, warehouse):
     page = staff_client.get(IMPORT_URL)
-    preview = admin_upload(staff_client, warehouse, csv_upload(rows(3, bad={2: {"SKU": "NOPE"}})))
+    columns = admin_upload(staff_client, warehouse, csv_upload(rows(3, bad={2: {"SKU": "NOPE"}})))
+    preview = admin_map(staff_client, columns)
 
     assert page.status_code == 200
     assert b"char:&lt;characteristic&gt;" in page.content
@@ -382,16 +387,12 @@ def test_admin_preview_shows_row_errors_and_offers_no_confirm(staff_client, cata
 
 
 def test_admin_preview_then_confirm_imports_through_a_device_import(staff_client, catalogue, warehouse, stb):
-    preview = admin_upload(staff_client, warehouse, xlsx_upload(rows(3)), file_format="1")
-    confirm = preview.context["confirm_form"]
+    preview = admin_map(staff_client, admin_upload(staff_client, warehouse, xlsx_upload(rows(3)), file_format="1"))
     assert "SN00003" in preview.content.decode()
     assert "3 devices will arrive through one stock-in" in preview.content.decode()
     assert not Device.objects.exists()
 
-    done = staff_client.post(
-        "/admin/inventory/deviceimport/process_import/",
-        {name: confirm.initial[name] for name in ("import_file_name", "original_file_name", "format", "warehouse")},
-    )
+    done = admin_confirm(staff_client, preview)
 
     device_import = DeviceImport.objects.get()
     assert done.status_code == 302
@@ -407,15 +408,10 @@ def test_admin_confirm_of_a_large_file_runs_in_the_background(
     staff_client, catalogue, warehouse, settings, django_capture_on_commit_callbacks
 ):
     settings.DEVICE_IMPORT_ASYNC_ROWS = 2
-    preview = admin_upload(staff_client, warehouse, csv_upload(rows(4)))
-    confirm = preview.context["confirm_form"]
+    preview = admin_map(staff_client, admin_upload(staff_client, warehouse, csv_upload(rows(4))))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        done = staff_client.post(
-            "/admin/inventory/deviceimport/process_import/",
-            {name: confirm.initial[name] for name in ("import_file_name", "original_file_name", "format", "warehouse")},
-            follow=True,
-        )
+        done = admin_confirm(staff_client, preview, follow=True)
     assert "being imported" in done.content.decode()
     assert DeviceImport.objects.get().status == "queued"
     for callback in callbacks:

@@ -7,10 +7,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from finance.models import CharacteristicDefinition
 from inventory.models import Device, DeviceImport, WarehouseTransaction
 from inventory.services.device_import import import_devices
 from inventory.services.import_columns import automatic_mapping
-from tests.inventory.device_files import HEADER, check, csv_upload, post_file, rows
+from tests.factories import CustomFieldDefinitionFactory, ProductFactory
+from tests.inventory.device_files import (
+    HEADER,
+    admin_confirm,
+    admin_map,
+    admin_upload,
+    check,
+    csv_upload,
+    post_file,
+    rows,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -254,3 +265,92 @@ def test_the_command_exits_non_zero_on_a_bad_map(catalogue, warehouse, tmp_path,
         err = capsys.readouterr().err
         assert "file, Modèle: Column “Modèle” is mapped to “model”, which is not a target." in err
         assert "file, product: The file has no product column" in err
+
+
+ADMIN_HEADER = ["Numéro de série", "SKU", "MAC", "Couleur", "cf:batch", "state"]
+
+
+def admin_file(count: int = 2):
+    data = [[f"FR{n:03d}", "STB", f"00:1a:2b:3c:4d:{n:02x}", "white", "7", "new"] for n in range(1, count + 1)]
+    return csv_upload(data, header=ADMIN_HEADER)
+
+
+def test_the_admin_mapping_page_lists_the_headers_with_their_automatic_targets(
+    staff_client, catalogue, warehouse, other_business
+):
+    theirs = ProductFactory(business=other_business, sku="THEIRS", traceable=True)
+    CharacteristicDefinition.objects.create(product=theirs, name="secret_size", value_type="text")
+    CustomFieldDefinitionFactory(business=other_business, name="secret_code")
+
+    page = admin_upload(staff_client, warehouse, admin_file())
+
+    assert page.status_code == 200
+    fields = page.context["mapping_form"].fields.values()
+    assert {field.label: field.initial for field in fields} == {
+        "Numéro de série": "",
+        "SKU": "product",
+        "MAC": "mac_address",
+        "Couleur": "",
+        "cf:batch": "cf:batch",
+        "state": "",
+    }
+    content = page.content.decode()
+    assert '<option value="product" selected>product (SKU)</option>' in content
+    for offered in ("— ignore —", 'value="serial_number"', 'value="char:colour"', 'value="char:storage_gb"'):
+        assert offered in content
+    assert "secret_size" not in content and "secret_code" not in content  # another business's targets
+    assert "FR001" in content  # the first row, to tell the columns apart
+    assert not DeviceImport.objects.exists()
+
+
+def test_an_admin_mapping_leads_to_the_preview_and_the_import_keeps_it(staff_client, catalogue, warehouse):
+    columns = admin_upload(staff_client, warehouse, admin_file())
+
+    preview = admin_map(staff_client, columns, {"Numéro de série": "serial_number", "Couleur": "char:colour"})
+
+    assert "2 devices will arrive through one stock-in" in preview.content.decode()
+    assert not Device.objects.exists()
+    done = admin_confirm(staff_client, preview)
+    device_import = DeviceImport.objects.get()
+    assert done.url == f"/admin/inventory/deviceimport/{device_import.pk}/change/"
+    assert device_import.columns == {
+        "Numéro de série": "serial_number",
+        "SKU": "product",
+        "MAC": "mac_address",
+        "Couleur": "char:colour",
+        "cf:batch": "cf:batch",
+        "state": "",
+    }
+    assert Device.objects.get(serial_number="FR002").characteristics == {"colour": "white"}
+
+
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        ({"Numéro de série": "serial_number", "MAC": "serial_number"}, "Columns “Numéro de série” and “MAC” both map"),
+        ({}, "serial_number: The file has no serial_number column"),
+        ({"Numéro de série": "serial_number", "MAC": "state"}, "Select a valid choice. state is not one of"),
+    ],
+    ids=["used twice", "required unmapped", "not offered"],
+)
+def test_a_bad_admin_mapping_comes_back_to_the_mapping_page_and_writes_nothing(
+    staff_client, catalogue, warehouse, choices, message
+):
+    columns = admin_upload(staff_client, warehouse, admin_file())
+
+    again = admin_map(staff_client, columns, choices)
+
+    assert again.templates[0].name == "admin/inventory/deviceimport/columns.html"
+    assert message in again.content.decode()
+    assert "Confirm import" not in again.content.decode()
+    assert not DeviceImport.objects.exists()
+    assert not Device.objects.exists()
+
+
+def test_a_mapping_of_an_upload_that_is_gone_asks_for_the_file_again(staff_client, catalogue, warehouse):
+    columns = admin_upload(staff_client, warehouse, admin_file())
+
+    response = admin_map(staff_client, columns, {"Numéro de série": "serial_number"}, import_file_name="gone.csv")
+
+    assert response.status_code == 302 and response.url == "/admin/inventory/deviceimport/import/"
+    assert "upload it again" in staff_client.get(response.url).content.decode()
