@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from crmcom.core.admin import business_of
 from inventory.selectors_imports import characteristic_names, device_custom_field_names
-from inventory.services.import_columns import FIELD_ALIASES, automatic_mapping, map_columns
+from inventory.services.import_columns import FIELD_ALIASES, automatic_mapping, header_text, map_columns
 from inventory.services.import_validation import header_problems
 
 COLUMNS_TEMPLATE = "admin/inventory/deviceimport/columns.html"
@@ -29,8 +29,8 @@ def target_choices(business) -> list:
     return [
         IGNORE,
         ("Device", [(name, FIELD_LABELS.get(name, name)) for name in FIELD_ALIASES]),
-        ("Characteristics", [(f"char:{name}", name) for name in characteristic_names(business=business)]),
-        ("Custom fields", [(f"cf:{name}", name) for name in device_custom_field_names(business=business)]),
+        ("Characteristics", [(f"char:{n}", f"{n} (characteristic)") for n in characteristic_names(business=business)]),
+        ("Custom fields", [(f"cf:{n}", f"{n} (custom field)") for n in device_custom_field_names(business=business)]),
     ]
 
 
@@ -53,7 +53,7 @@ class ColumnMappingForm(forms.Form):
         known = choice_values(targets)
         self.samples: dict[str, str] = {}
         for index, raw in enumerate(headers):
-            header = "" if raw is None else str(raw).strip()
+            header = header_text(raw)
             if not header:
                 continue
             target = automatic[header]

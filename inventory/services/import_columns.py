@@ -91,8 +91,13 @@ def automatic_mapping(headers: list) -> dict[str, str]:
     return {header: automatic_target(header) or "" for header in clean_headers(headers)}
 
 
+def header_text(raw) -> str:
+    """A header cell as the mapping keys it (spreadsheets give None for an empty one, numbers for some)."""
+    return "" if raw is None else str(raw).strip()
+
+
 def clean_headers(headers: list) -> list[str]:
-    return [header for header in ("" if raw is None else str(raw).strip() for raw in headers) if header]
+    return [header for header in map(header_text, headers) if header]
 
 
 def clean_mapping(mapping) -> dict[str, str]:
@@ -125,7 +130,7 @@ def map_columns(headers: list, mapping: dict[str, str] | None = None) -> ColumnM
     seen: dict[str, str] = {}  # target → the header that took it
     present: set[str] = set()
     for index, raw in enumerate(headers):
-        header = "" if raw is None else str(raw).strip()
+        header = header_text(raw)
         if not header:
             continue
         present.add(header)
