@@ -90,7 +90,10 @@ class DeviceResource(resources.ModelResource):
         return [*described, Field(column_name="char:<characteristic>"), Field(column_name="cf:<custom field>")]
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
-        """Check (and unless `dry_run`, post) the whole dataset at once; the Result shows each row's errors."""
+        """Check (and unless `dry_run`, post) the whole dataset at once; the Result shows each row's errors.
+
+        `columns=` is the explicit column mapping {file header: target} (the admin's mapping step).
+        """
         if self.business is None or self.warehouse is None:
             raise ValueError("DeviceResource imports need business= and warehouse=.")
         outcome = import_devices(
@@ -98,6 +101,7 @@ class DeviceResource(resources.ModelResource):
             warehouse=self.warehouse,
             headers=list(dataset.headers or []),
             rows=list(dataset),
+            columns=kwargs.get("columns"),
             dry_run=dry_run,
             user=kwargs.get("user"),
             reference=kwargs.get("file_name") or "",

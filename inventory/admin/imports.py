@@ -1,9 +1,11 @@
 """Device imports in the admin: django-import-export's import flow on the DeviceImport changelist.
 
-"Import" (on the Device imports list) → upload a CSV or XLSX and pick the warehouse → the library's dry-run
-preview (DeviceResource: every row checked, errors by row and column) → "Confirm import" records a
-DeviceImport and runs it through inventory.services.device_import.start_device_import, in Celery when
-the file is large. The DeviceImport page then shows its status, progress, errors, STOCK_IN and devices.
+"Import" (on the Device imports list) → upload a CSV or XLSX and pick the warehouse → map the columns (a select
+a file header, preselected with what it maps to by name; header problems come back to this page) → the
+library's dry-run preview with that mapping (DeviceResource: every row checked, errors by row and column) →
+"Confirm import" records a DeviceImport with the mapping and runs it through
+inventory.services.device_import.start_device_import, in Celery when the file is large. The DeviceImport page
+then shows its status, progress, errors, STOCK_IN and devices.
 """
 
 import os
@@ -21,6 +23,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from crmcom.core.admin import BusinessScopedAdmin, business_of
 from crmcom.core.admin_helpers import AdminLogHistory, ReadOnlyAdminMixin, link_to
+from inventory.admin.import_mapping import ColumnMappingStep
 from inventory.models import Device, DeviceImport, ImportStatus, Warehouse
 from inventory.resources import DeviceResource
 from inventory.services.device_import import start_device_import
@@ -43,7 +46,10 @@ class DeviceImportForm(ImportForm):
 
 
 class ConfirmDeviceImportForm(ConfirmImportForm):
+    """The stored upload, its warehouse and (once mapped) its column mapping, carried from page to page."""
+
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.none(), widget=forms.HiddenInput())
+    columns = forms.JSONField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, business=None, **kwargs):
         super().__init__(**kwargs)
@@ -51,7 +57,7 @@ class ConfirmDeviceImportForm(ConfirmImportForm):
 
 
 @admin.register(DeviceImport)
-class DeviceImportAdmin(ReadOnlyAdminMixin, AdminLogHistory, ImportMixin, BusinessScopedAdmin):
+class DeviceImportAdmin(ReadOnlyAdminMixin, AdminLogHistory, ColumnMappingStep, ImportMixin, BusinessScopedAdmin):
     import_form_class = DeviceImportForm
     confirm_form_class = ConfirmDeviceImportForm
     import_template_name = "admin/inventory/deviceimport/import.html"
@@ -152,7 +158,11 @@ class DeviceImportAdmin(ReadOnlyAdminMixin, AdminLogHistory, ImportMixin, Busine
         upload = ContentFile(stored.read(), name=form.cleaned_data["original_file_name"])
         try:
             return start_device_import(
-                business=business_of(request), warehouse=form.cleaned_data["warehouse"], file=upload, user=request.user
+                business=business_of(request),
+                warehouse=form.cleaned_data["warehouse"],
+                file=upload,
+                columns=form.cleaned_data.get("columns"),
+                user=request.user,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -1,7 +1,9 @@
 """Device imports (API.md): POST a CSV or XLSX file; large files run in Celery with progress on GET."""
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -9,7 +11,7 @@ from crmcom.core.api.serializers import BusinessScopedModelSerializer
 from crmcom.core.api.views import BusinessScopedMixin
 from inventory.models import DeviceImport, ImportStatus
 from inventory.services.device_import import start_device_import
-from inventory.services.import_columns import file_format
+from inventory.services.import_columns import clean_mapping, file_format
 
 STATUS_CODES = {
     ImportStatus.SUCCEEDED: status.HTTP_201_CREATED,
@@ -24,8 +26,32 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "nullable": True}})
+class ColumnMappingField(serializers.JSONField):
+    """A JSON object {file header: target}; a multipart form sends it as a string, a JSON body as an object."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                raise serializers.ValidationError("Send a JSON object {file header: target}.") from None
+        try:
+            return clean_mapping(super().to_internal_value(data))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["columns"]) from None
+
+
 class DeviceImportSerializer(BusinessScopedModelSerializer):
     file = serializers.FileField(write_only=True, help_text="CSV or XLSX: a header row, then one device a row.")
+    columns = ColumnMappingField(
+        required=False,
+        help_text=(
+            "Which column holds what, where its header does not say: {file header: target}. A target is a device "
+            "field (serial_number, sku, mac_address, electronic_id, location, …), char:<characteristic>, "
+            "cf:<custom field>, or empty/null to ignore the column; other headers map by name."
+        ),
+    )
     errors = ImportErrorSerializer(many=True, read_only=True)
 
     class Meta:
@@ -34,6 +60,7 @@ class DeviceImportSerializer(BusinessScopedModelSerializer):
             "id",
             "file",
             "warehouse",
+            "columns",
             "dry_run",
             "status",
             "total_rows",
@@ -89,6 +116,7 @@ class DeviceImportViewSet(
             business=self.business,
             warehouse=data["warehouse"],
             file=data["file"],
+            columns=data.get("columns"),
             dry_run=data.get("dry_run", False),
             user=request.user,
         )

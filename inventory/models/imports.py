@@ -17,6 +17,9 @@ class DeviceImport(TenantModel):
 
     file = models.FileField(upload_to="device-imports/%Y/%m/")
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="+")
+    columns = models.JSONField(
+        default=dict, blank=True, help_text="The explicit column mapping {file header: target}; others map by name."
+    )
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)

@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import DeviceImport, ImportStatus, Warehouse, WarehouseTransaction
-from inventory.services.import_columns import Table, read_table
-from inventory.services.import_validation import NewDevice, blank, check_rows
+from inventory.services.import_columns import Table, clean_mapping, map_columns, read_table
+from inventory.services.import_validation import NewDevice, blank, check_rows, header_problems
 from inventory.services.import_writer import post_imported_devices
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def import_devices(
     warehouse: Warehouse,
     headers: list,
     rows: Iterable[Sequence],
+    columns: dict[str, str] | None = None,
     dry_run: bool = False,
     user=None,
     reason: str = "Device import",
@@ -50,11 +51,18 @@ def import_devices(
     progress: Callable[[int], None] | None = None,
     on_posted: Callable[[WarehouseTransaction, int], None] | None = None,
 ) -> ImportOutcome:
-    """Check every row; post them all as one STOCK_IN unless it is a dry run or any row has an error."""
+    """Check every row; post them all as one STOCK_IN unless it is a dry run or any row has an error.
+
+    `columns` maps file headers to targets where their names do not (import_columns.map_columns); a malformed
+    mapping raises ValidationError on `columns`, a header or target it gets wrong is a file-level error.
+    """
     if warehouse.business_id != business.pk:
         raise ValidationError({"warehouse": "Unknown for this business."})
+    columns = clean_mapping(columns)
     rows = list(rows)
-    checked = check_rows(business=business, warehouse=warehouse, headers=headers, rows=rows, progress=progress)
+    checked = check_rows(
+        business=business, warehouse=warehouse, headers=headers, rows=rows, columns=columns, progress=progress
+    )
     outcome = ImportOutcome(total_rows=checked.total_rows, errors=reported(checked.errors), devices=checked.devices)
     if outcome.errors or dry_run:
         return outcome
@@ -70,7 +78,7 @@ def import_devices(
         )
     except IntegrityError:
         # Another import took some of these serial numbers between the check and the write: name them.
-        checked = check_rows(business=business, warehouse=warehouse, headers=headers, rows=rows)
+        checked = check_rows(business=business, warehouse=warehouse, headers=headers, rows=rows, columns=columns)
         if not checked.errors:
             raise
         outcome.errors = reported(checked.errors)
@@ -92,23 +100,39 @@ def runs_in_background(total_rows: int) -> bool:
 
 
 def start_device_import(
-    *, business, warehouse: Warehouse, file, dry_run: bool = False, user=None, background: bool | None = None
+    *,
+    business,
+    warehouse: Warehouse,
+    file,
+    columns: dict[str, str] | None = None,
+    dry_run: bool = False,
+    user=None,
+    background: bool | None = None,
 ) -> DeviceImport:
-    """Record an uploaded file (CSV or XLSX) as a DeviceImport and run it.
+    """Record an uploaded file (CSV or XLSX) and its column mapping as a DeviceImport and run it.
 
     It runs now, or (`background`, by default when the file has more rows than DEVICE_IMPORT_ASYNC_ROWS)
-    in a Celery task enqueued once the record is committed. An unreadable file raises ValidationError.
+    in a Celery task enqueued once the record is committed; the task reads the mapping from the record.
+    A file whose header does not map runs now: its errors need no worker. An unreadable file or a malformed
+    mapping raises ValidationError.
     """
     if warehouse.business_id != business.pk:
         raise ValidationError({"warehouse": "Unknown for this business."})
+    columns = clean_mapping(columns)
     name = os.path.basename(file.name or "devices.csv")
     data = file.read()
     table = read_table(data, name)
     total_rows = sum(1 for row in table.rows if not all(blank(cell) for cell in row))
     if background is None:
-        background = runs_in_background(total_rows)
+        mapped = map_columns(table.headers, columns)
+        background = runs_in_background(total_rows) and not header_problems(business=business, columns=mapped)
     device_import = DeviceImport(
-        business=business, warehouse=warehouse, dry_run=dry_run, total_rows=total_rows, created_by=user
+        business=business,
+        warehouse=warehouse,
+        columns=columns,
+        dry_run=dry_run,
+        total_rows=total_rows,
+        created_by=user,
     )
     device_import.file.save(name, ContentFile(data), save=False)
     with transaction.atomic():
@@ -157,6 +181,7 @@ def run_device_import(device_import: DeviceImport, *, table: Table | None = None
             warehouse=device_import.warehouse,
             headers=table.headers,
             rows=table.rows,
+            columns=device_import.columns,
             dry_run=device_import.dry_run,
             user=device_import.created_by,
             reason=f"Device import #{device_import.pk}",

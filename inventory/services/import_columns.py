@@ -6,7 +6,10 @@ The mapping (the admin's import screen spells it out too):
 - `char:<name>` a characteristic of the row's product (its CharacteristicDefinition `name`);
 - `cf:<name>` a device custom field of the business (its CustomFieldDefinition `name`);
 - columns an export writes but an import does not read (state, status, warehouse) are ignored, so an
-  exported file can be imported elsewhere; any other column is an error (a typo must not lose data).
+  exported file can be imported elsewhere; any other column is an error (a typo must not lose data);
+- an explicit mapping {file header: target} (the admin's mapping step, the API's `columns`, the command's
+  `--map`) says what a header holds when its name does not: a device field or alias, `char:<name>`,
+  `cf:<name>`, or "" to ignore the column. It wins over the automatic target; other headers keep theirs.
 """
 
 import csv
@@ -63,40 +66,107 @@ def normalise(header: str) -> str:
     return "_".join(str(header).strip().lower().replace("-", " ").replace("_", " ").split())
 
 
-def map_columns(headers: list) -> ColumnMap:
-    """Which column holds what; problems are missing, repeated or unknown columns."""
+def target_of(value) -> str | None:
+    """A mapping target in its canonical form: a device field ("sku" → "product"), `char:<name>`, `cf:<name>`,
+    or "" (ignore the column) for a blank one; None when it names nothing the import knows."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    lowered = text.lower()
+    for prefixes, kind in ((CHARACTERISTIC_PREFIXES, "char"), (CUSTOM_FIELD_PREFIXES, "cf")):
+        prefix = next((p for p in prefixes if lowered.startswith(p)), None)
+        if prefix:
+            name = normalise(text[len(prefix) :])
+            return f"{kind}:{name}" if name else None
+    return ALIAS_TO_FIELD.get(normalise(text))
+
+
+def automatic_target(header: str) -> str | None:
+    """What a header maps to by itself (name, alias or prefix); "" for export-only columns, None if unknown."""
+    return "" if normalise(header) in EXPORT_ONLY else target_of(header)
+
+
+def automatic_mapping(headers: list) -> dict[str, str]:
+    """{header: target} as the file maps without help; unknown headers map to "" (the admin preselects it)."""
+    return {header: automatic_target(header) or "" for header in clean_headers(headers)}
+
+
+def header_text(raw) -> str:
+    """A header cell as the mapping keys it (spreadsheets give None for an empty one, numbers for some)."""
+    return "" if raw is None else str(raw).strip()
+
+
+def clean_headers(headers: list) -> list[str]:
+    return [header for header in map(header_text, headers) if header]
+
+
+def clean_mapping(mapping) -> dict[str, str]:
+    """An explicit mapping {file header: target or "" / None to ignore}, checked for its shape only.
+
+    What its headers and targets mean is map_columns' business (file-level errors of the import)."""
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise ValidationError({"columns": "Give the mapping as an object {file header: target}."})
+    problems = [
+        f"“{header}”: the target must be text (empty or null to ignore the column)."
+        for header, target in mapping.items()
+        if target is not None and not isinstance(target, str)
+    ]
+    if any(not isinstance(header, str) or not header.strip() for header in mapping):
+        problems.insert(0, "Headers must be non-blank text.")
+    if problems:
+        raise ValidationError({"columns": problems})
+    return {header.strip(): target or "" for header, target in mapping.items()}
+
+
+def map_columns(headers: list, mapping: dict[str, str] | None = None) -> ColumnMap:
+    """Which column holds what; problems are missing, repeated or unknown columns and bad mapping entries.
+
+    `mapping` (clean_mapping's shape) says what some headers hold; the others keep their automatic target.
+    """
+    mapping = mapping or {}
     mapped = ColumnMap()
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[str, str] = {}  # target → the header that took it
+    present: set[str] = set()
     for index, raw in enumerate(headers):
-        header = "" if raw is None else str(raw).strip()
+        header = header_text(raw)
         if not header:
             continue
-        lowered = header.lower()
-        prefix = next((p for p in (*CHARACTERISTIC_PREFIXES, *CUSTOM_FIELD_PREFIXES) if lowered.startswith(p)), None)
-        if prefix:
-            kind = "char" if prefix in CHARACTERISTIC_PREFIXES else "cf"
-            name = normalise(header[len(prefix) :])
-            target = mapped.characteristics if kind == "char" else mapped.custom_fields
-        elif normalise(header) in ALIAS_TO_FIELD:
-            kind, name, target = "field", ALIAS_TO_FIELD[normalise(header)], None
-        elif normalise(header) in EXPORT_ONLY:
-            continue
+        present.add(header)
+        if header in mapping:
+            target = target_of(mapping[header])
+            if target is None:
+                message = f"Column “{header}” is mapped to “{mapping[header]}”, which is not a target. {COLUMN_HELP}"
+                mapped.problems.append((header, message))
+                continue
         else:
-            mapped.problems.append((header, f"Unknown column “{header}”. {COLUMN_HELP}"))
+            target = automatic_target(header)
+            if target is None:
+                mapped.problems.append((header, f"Unknown column “{header}”. {COLUMN_HELP}"))
+                continue
+        if not target:
             continue
-        if (kind, name) in seen:
-            mapped.problems.append((header, f"Column “{header}” repeats column “{seen[kind, name]}”."))
+        if target in seen:
+            mapped.problems.append((header, f"Columns “{seen[target]}” and “{header}” both map to {target}."))
             continue
-        seen[kind, name] = header
+        seen[target] = header
+        kind, name = target.split(":", 1) if ":" in target else ("field", target)
         column = Column(index=index, header=header, name=name)
-        if target is None:
-            mapped.fields[name] = column
+        if kind == "char":
+            mapped.characteristics.append(column)
+        elif kind == "cf":
+            mapped.custom_fields.append(column)
         else:
-            target.append(column)
+            mapped.fields[name] = column
+    for header in mapping:
+        if header not in present:
+            mapped.problems.append((header, f"The mapping names a column “{header}” the file does not have."))
     for name in REQUIRED_FIELDS:
         if name not in mapped.fields:
             aliases = ", ".join(FIELD_ALIASES[name])
-            mapped.problems.append((name, f"The file has no {name} column (accepted headers: {aliases})."))
+            message = f"The file has no {name} column (accepted headers: {aliases}; or map a column to {name})."
+            mapped.problems.append((name, message))
     return mapped
 
 

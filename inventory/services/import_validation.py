@@ -18,6 +18,7 @@ from crmcom.core.typed_values import coerce_values
 from finance.models import CharacteristicDefinition, Product
 from inventory.models import Connectivity, Device, Location, Warehouse, WifiStatus
 from inventory.models.devices import mac_address_validator
+from inventory.selectors_imports import characteristic_names, device_custom_field_names
 from inventory.services.devices import normalise_mac
 from inventory.services.import_columns import ColumnMap, map_columns
 
@@ -103,14 +104,6 @@ class RowChecker:
         self.char_header = {column.name: column.header for column in columns.characteristics}
         self.cf_header = {column.name: column.header for column in columns.custom_fields}
         self.memo: dict[tuple, tuple] = {}
-
-    def file_problems(self) -> list[RowError]:
-        known = {definition.name for definition in self.custom_fields}
-        return [
-            RowError(None, column.header, f"“{column.name}” is not a device custom field of {self.business.name}.")
-            for column in self.columns.custom_fields
-            if column.name not in known
-        ]
 
     def check(self, number: int, cells: Sequence, errors: list[RowError]) -> NewDevice | None:
         """One row: a NewDevice, or its problems appended to `errors` (every problem, not just the first)."""
@@ -233,22 +226,23 @@ def check_rows(
     warehouse: Warehouse,
     headers: list,
     rows: Iterable[Sequence],
+    columns: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CheckedRows:
-    """Every row of a file checked against the rules and the database; nothing is written."""
+    """Every row of a file checked against the rules and the database; nothing is written.
+
+    `columns` is an explicit mapping {file header: target} (see import_columns.map_columns).
+    """
     result = CheckedRows()
-    columns = map_columns(headers)
-    if columns.problems:
-        result.errors = [RowError(None, column, message) for column, message in columns.problems]
+    columns = map_columns(headers, columns)
+    result.errors = header_problems(business=business, columns=columns)
+    if result.errors:
         return result
     rows = list(rows)
     sku_index = columns.fields["product"].index
     checker = RowChecker(
         business=business, warehouse=warehouse, columns=columns, skus={cell_text(row[sku_index]) for row in rows}
     )
-    result.errors = checker.file_problems()
-    if result.errors:
-        return result
     first_row: dict[str, int] = {}
     serial_column = columns.fields["serial_number"]
     for number, cells in enumerate(rows, start=1):
@@ -271,6 +265,29 @@ def check_rows(
         result.errors.append(RowError(first_row[serial], serial_column.header, message))
     result.errors.sort(key=lambda error: error.row or 0)
     return result
+
+
+def header_problems(*, business, columns: ColumnMap) -> list[RowError]:
+    """What a file's header gets wrong, before any row is read: missing, repeated or unknown columns (and mapping
+    entries), then characteristic and custom field columns that name nothing of the business (a typo must not lose
+    data)."""
+    if columns.problems:
+        return [RowError(None, column, message) for column, message in columns.problems]
+    characteristics = set(characteristic_names(business=business)) if columns.characteristics else set()
+    custom_fields = set(device_custom_field_names(business=business)) if columns.custom_fields else set()
+    name = business.name
+    return [
+        *(
+            RowError(None, column.header, f"“{column.name}” is not a characteristic of {name}'s traceable goods.")
+            for column in columns.characteristics
+            if column.name not in characteristics
+        ),
+        *(
+            RowError(None, column.header, f"“{column.name}” is not a device custom field of {name}.")
+            for column in columns.custom_fields
+            if column.name not in custom_fields
+        ),
+    ]
 
 
 def known_serials(business_id: int, serials: list[str]) -> set[str]:

@@ -1,7 +1,8 @@
 import pytest
 
+from finance.models import CharacteristicDefinition
 from inventory.models import Warehouse
-from tests.factories import ProductFactory, make_contact
+from tests.factories import CustomFieldDefinitionFactory, LocationFactory, ProductFactory, make_contact
 
 
 @pytest.fixture
@@ -29,3 +30,26 @@ def box(business):
 @pytest.fixture
 def contact(business):
     return make_contact(business, last_name="Buyer")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # uploads are kept with their DeviceImport: not in var/media
+
+
+@pytest.fixture
+def stb(business):
+    """A traceable product whose devices need a colour and may carry their storage."""
+    product = ProductFactory(business=business, sku="STB", name="Set-top box", traceable=True)
+    CharacteristicDefinition.objects.create(
+        product=product, name="colour", value_type="choice", required=True, allowed_values=["black", "white"]
+    )
+    CharacteristicDefinition.objects.create(product=product, name="storage_gb", value_type="integer")
+    return product
+
+
+@pytest.fixture
+def catalogue(business, warehouse, stb, box):
+    CustomFieldDefinitionFactory(business=business, name="batch", value_type="integer")
+    LocationFactory(business=business, warehouse=warehouse, name="Shelf A")
+    return business

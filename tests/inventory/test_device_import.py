@@ -26,76 +26,21 @@ from inventory.services import import_validation, import_writer
 from inventory.services.device_import import import_devices
 from inventory.services.posting import reverse_transaction
 from tests.factories import CustomFieldDefinitionFactory, LocationFactory, ProductFactory, make_business
+from tests.inventory.device_files import (
+    HEADER,
+    IMPORT_URL,
+    admin_confirm,
+    admin_map,
+    admin_upload,
+    check,
+    csv_upload,
+    post_file,
+    row,
+    rows,
+    xlsx_upload,
+)
 
-pytestmark = pytest.mark.django_db
-
-HEADER = ["SN", "SKU", "MAC", "char:colour", "char:storage_gb", "cf:batch", "Location"]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path  # uploads are kept with their DeviceImport: not in var/media
-
-
-@pytest.fixture
-def stb(business):
-    """A traceable product whose devices need a colour and may carry their storage."""
-    product = ProductFactory(business=business, sku="STB", name="Set-top box", traceable=True)
-    CharacteristicDefinition.objects.create(
-        product=product, name="colour", value_type="choice", required=True, allowed_values=["black", "white"]
-    )
-    CharacteristicDefinition.objects.create(product=product, name="storage_gb", value_type="integer")
-    return product
-
-
-@pytest.fixture
-def catalogue(business, warehouse, stb, box):
-    CustomFieldDefinitionFactory(business=business, name="batch", value_type="integer")
-    LocationFactory(business=business, warehouse=warehouse, name="Shelf A")
-    return business
-
-
-def row(n: int, **changes) -> list:
-    values = {
-        "SN": f"SN{n:05d}",
-        "SKU": "STB",
-        "MAC": f"00-1a-2b-3c-{n >> 8 & 255:02x}-{n & 255:02x}",
-        "char:colour": "black",
-        "char:storage_gb": "32",
-        "cf:batch": "7",
-        "Location": "Shelf A",
-    }
-    values.update({name.replace("__", ":"): value for name, value in changes.items()})
-    return [values[name] for name in HEADER]
-
-
-def rows(count: int, bad: dict[int, dict] | None = None) -> list[list]:
-    bad = bad or {}
-    return [row(n, **bad.get(n, {})) for n in range(1, count + 1)]
-
-
-def csv_upload(data_rows, header=HEADER, name="devices.csv") -> SimpleUploadedFile:
-    lines = [",".join(header), *(",".join(str(cell) for cell in cells) for cells in data_rows)]
-    return SimpleUploadedFile(name, ("\n".join(lines) + "\n").encode(), content_type="text/csv")
-
-
-def xlsx_upload(data_rows, header=HEADER, name="devices.xlsx") -> SimpleUploadedFile:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for cells in data_rows:
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
-
-
-def post_file(api, warehouse, upload, **extra):
-    return api.post("/api/v1/device-imports/", {"file": upload, "warehouse": warehouse.pk, **extra}, format="multipart")
-
-
-def check(business, warehouse, data_rows, header=HEADER):
-    return import_devices(business=business, warehouse=warehouse, headers=header, rows=data_rows, dry_run=True)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def test_import_posts_one_stock_in_with_devices_history_ledger_and_balances(api, catalogue, warehouse, stb, box):
@@ -425,17 +370,10 @@ def test_export_writes_characteristics_and_custom_fields_and_reimports_elsewhere
     assert Device.objects.get(business=other, serial_number="SN00001").characteristics["storage_gb"] == 32
 
 
-IMPORT_URL = "/admin/inventory/deviceimport/import/"
-
-
-def admin_upload(staff_client, warehouse, upload, file_format="0"):
-    data = {"resource": "0", "format": file_format, "warehouse": warehouse.pk, "import_file": upload}
-    return staff_client.post(IMPORT_URL, data)
-
-
 def test_admin_preview_shows_row_errors_and_offers_no_confirm(staff_client, catalogue, warehouse):
     page = staff_client.get(IMPORT_URL)
-    preview = admin_upload(staff_client, warehouse, csv_upload(rows(3, bad={2: {"SKU": "NOPE"}})))
+    columns = admin_upload(staff_client, warehouse, csv_upload(rows(3, bad={2: {"SKU": "NOPE"}})))
+    preview = admin_map(staff_client, columns)
 
     assert page.status_code == 200
     assert b"char:&lt;characteristic&gt;" in page.content
@@ -449,16 +387,12 @@ def test_admin_preview_shows_row_errors_and_offers_no_confirm(staff_client, cata
 
 
 def test_admin_preview_then_confirm_imports_through_a_device_import(staff_client, catalogue, warehouse, stb):
-    preview = admin_upload(staff_client, warehouse, xlsx_upload(rows(3)), file_format="1")
-    confirm = preview.context["confirm_form"]
+    preview = admin_map(staff_client, admin_upload(staff_client, warehouse, xlsx_upload(rows(3)), file_format="1"))
     assert "SN00003" in preview.content.decode()
     assert "3 devices will arrive through one stock-in" in preview.content.decode()
     assert not Device.objects.exists()
 
-    done = staff_client.post(
-        "/admin/inventory/deviceimport/process_import/",
-        {name: confirm.initial[name] for name in ("import_file_name", "original_file_name", "format", "warehouse")},
-    )
+    done = admin_confirm(staff_client, preview)
 
     device_import = DeviceImport.objects.get()
     assert done.status_code == 302
@@ -474,15 +408,10 @@ def test_admin_confirm_of_a_large_file_runs_in_the_background(
     staff_client, catalogue, warehouse, settings, django_capture_on_commit_callbacks
 ):
     settings.DEVICE_IMPORT_ASYNC_ROWS = 2
-    preview = admin_upload(staff_client, warehouse, csv_upload(rows(4)))
-    confirm = preview.context["confirm_form"]
+    preview = admin_map(staff_client, admin_upload(staff_client, warehouse, csv_upload(rows(4))))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        done = staff_client.post(
-            "/admin/inventory/deviceimport/process_import/",
-            {name: confirm.initial[name] for name in ("import_file_name", "original_file_name", "format", "warehouse")},
-            follow=True,
-        )
+        done = admin_confirm(staff_client, preview, follow=True)
     assert "being imported" in done.content.decode()
     assert DeviceImport.objects.get().status == "queued"
     for callback in callbacks:

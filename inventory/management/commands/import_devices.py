@@ -20,8 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--business", type=int, required=True, help="The business's id.")
         parser.add_argument("--warehouse", type=int, required=True, help="The id of the warehouse they arrive in.")
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write nothing.")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            dest="mapping",
+            metavar="HEADER=TARGET",
+            help=(
+                "Which column holds what, where its header does not say (repeatable): a device field (serial_number, "
+                "sku, mac_address, …), char:<characteristic>, cf:<custom field>, or nothing after = to ignore it."
+            ),
+        )
 
-    def handle(self, *args, file: Path, business: int, warehouse: int, dry_run: bool, **options):
+    def handle(self, *args, file: Path, business: int, warehouse: int, dry_run: bool, mapping: list, **options):
         try:
             owner = Business.objects.get(pk=business)
             target = Warehouse.objects.get(pk=warehouse, business=owner)
@@ -29,10 +40,16 @@ class Command(BaseCommand):
             raise CommandError(f"No warehouse {warehouse} in business {business}.") from None
         if not file.is_file():
             raise CommandError(f"No file {file}.")
+        columns = parse_mapping(mapping)
         try:
             with file.open("rb") as data:
                 device_import = start_device_import(
-                    business=owner, warehouse=target, file=File(data, name=file.name), dry_run=dry_run, background=False
+                    business=owner,
+                    warehouse=target,
+                    file=File(data, name=file.name),
+                    columns=columns,
+                    dry_run=dry_run,
+                    background=False,
                 )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
@@ -55,3 +72,16 @@ class Command(BaseCommand):
                 f"(transaction #{device_import.transaction_id})."
             )
         )
+
+
+def parse_mapping(entries: list[str]) -> dict[str, str]:
+    """`--map "Numéro de série=serial_number"` entries as {header: target} (the last = splits: headers may hold one)."""
+    columns: dict[str, str] = {}
+    for entry in entries:
+        header, equals, target = entry.rpartition("=")
+        if not equals or not header.strip():
+            raise CommandError(f"--map “{entry}”: give HEADER=TARGET (nothing after = ignores the column).")
+        if header.strip() in columns:
+            raise CommandError(f"--map names the column “{header.strip()}” twice.")
+        columns[header.strip()] = target.strip()
+    return columns
