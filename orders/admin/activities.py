@@ -39,6 +39,14 @@ class ActivityForm(forms.ModelForm):
 class ActivityFormSet(forms.BaseInlineFormSet):
     """Hands each row's change to the services; nothing is saved directly."""
 
+    def add_fields(self, form, index):
+        """Every row's assignee select (the empty form's too) shows the staff read once, not a query per row."""
+        super().add_fields(form, index)
+        field = form.fields["assignee"]
+        if not hasattr(self, "assignee_choices"):
+            self.assignee_choices = list(field.choices)
+        field.choices = self.assignee_choices
+
     def save(self, commit=True):
         added, changed, deleted = [], [], []
         for form in self.forms:

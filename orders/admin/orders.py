@@ -86,6 +86,9 @@ class PaymentFailureInline(ReadOnlyInline):
     fields = ("failed_at", "invoice", "method", "amount", "reason", "resolved_at")
     verbose_name_plural = "payment failures"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
+
 
 class ApprovalInline(ReadOnlyInline):
     model = OrderApproval

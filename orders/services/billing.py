@@ -31,8 +31,8 @@ stockable components make up.
 Payment: every invoice issued here after placement (a milestone reached, the PoNR, a delivery, the final and
 the cancellation invoice) is paid in the same transaction as the order's plan says (orders.services.payment_plan:
 account credit, wallet funds, card; a failed payment leaves the invoice due and a PaymentFailure on the order,
-the operation goes on). The invoices issued at placement (upfront, the first stage's milestone) are paid by
-the placement itself, where a failure undoes everything.
+the operation goes on). The invoices issued at placement (upfront, the first stage's milestone or PoNR
+invoice: `pay` False) are paid by the placement itself, where a failure undoes everything.
 """
 
 from collections import defaultdict
@@ -70,18 +70,20 @@ def on_order_placed(*, order, user=None) -> Invoice | None:
     return None
 
 
-def on_stage_entered(*, order, stage, user=None) -> Invoice | None:
+def on_stage_entered(*, order, stage, user=None, pay: bool = True) -> Invoice | None:
     """Milestones reached at `stage`; the PoNR invoice when `stage` invoices at the PoNR (returned). Each
-    invoice is paid as planned."""
+    invoice is paid as planned; with `pay` False (the first stage, entered while placing) left for the
+    placement to pay."""
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         model = order.queue.invoicing_model
         invoice = None
         if stage.invoice_at_ponr or (model == InvoicingModel.PONR and stage.point_of_no_return):
-            invoice = settle(order, reason=OrderInvoiceReason.PONR, user=user)
+            invoice = settle(order, reason=OrderInvoiceReason.PONR, user=user, pay=pay)
         if model == InvoicingModel.MILESTONES:  # after the PoNR invoice: then it is reached with no invoice
             milestone = reach_stage_milestone(order=order, stage=stage, user=user)
-            paid(order, milestone and milestone.invoice, user=user)
+            if pay:
+                paid(order, milestone and milestone.invoice, user=user)
     return invoice
 
 
@@ -112,14 +114,15 @@ SETTLED_WHY = {
 }
 
 
-def settle(order, *, reason: str, user=None) -> Invoice | None:
+def settle(order, *, reason: str, user=None, pay: bool = True) -> Invoice | None:
     """Milestone invoices credited, then whatever is not invoiced yet billed and paid as planned (the PoNR
-    invoice, the final or the cancellation invoice): the order total, billed once."""
+    invoice, the final or the cancellation invoice): the order total, billed once. `pay` False: left due."""
     with transaction.atomic():
         order = lock_order(order, related=ORDER_CONTEXT)
         note = f"Order {order.number} {SETTLED_WHY[reason]}: billed in full by its {reason} invoice."
         credit_milestone_invoices(order, note=note, user=user)
-        return paid(order, invoice_remaining(order, reason=reason, user=user), user=user)
+        invoice = invoice_remaining(order, reason=reason, user=user)
+        return paid(order, invoice, user=user) if pay else invoice
 
 
 def paid(order, invoice: Invoice | None, *, user=None) -> Invoice | None:

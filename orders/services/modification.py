@@ -14,18 +14,16 @@ from django.db import transaction
 from django.db.models import Sum
 
 from contacts.models import OrganisationKind
-from crmcom.automations.events import emit
-from crmcom.automations.models import Event
 from crmcom.core.exceptions import StateConflict
 from crmcom.core.money import round_money
 from finance.models import Product, ProductKind
 from finance.services.pricing import catalogue_price, line_amounts
 from orders.models import DeliveryLine, FulfilmentPolicy, Milestone, Order, OrderItem
-from orders.selectors.payloads import update_payload
 from orders.services.bundles import Component, bundle_components, component_items
 from orders.services.locks import ORDER_CONTEXT, lock_order
 from orders.services.payment_plan import follow_total
 from orders.services.stock import active_reservation, hold, lock_stock
+from orders.services.updates import order_updated
 
 ZERO = Decimal("0")
 
@@ -153,8 +151,7 @@ def modify_items(*, order: Order, items, user=None) -> Order:
             setattr(locked, name, getattr(locked, name) + after[name] - before[name])
         locked.save(update_fields=["total_before_discounts", "discounts", "net", "tax", "total"])
         follow_total(order=locked, change=after["total"] - before["total"])
-        payload = update_payload(locked, change="items")
-        emit(Event.ORDER_UPDATE, business_id=locked.business_id, payload=payload, contact=locked.contact)
+        order_updated(locked, "items")
     return locked
 
 

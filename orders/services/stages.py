@@ -41,11 +41,15 @@ def move_payload(order: Order, *, from_stage: Stage | None, to_stage: Stage) -> 
 
 
 def on_placed(*, order: Order, user=None) -> None:
-    """An order was just created in its queue's first stage: log it and run what entering that stage does."""
+    """An order was just created in its queue's first stage: log it and run what entering that stage does.
+
+    An invoice the stage issues is left due: placement pays it (orders.services.placement), where a failure
+    undoes the placement and refunds the cards charged for it.
+    """
     StageMove.objects.create(
         order=order, from_stage=None, to_stage=order.stage, moved_by=recorded_user(user), note="Placed"
     )
-    _enter(order=order, stage=order.stage, user=user)
+    _enter(order=order, stage=order.stage, user=user, pay=False)
 
 
 def check_move(*, order: Order, stage: Stage) -> None:
@@ -118,7 +122,7 @@ def perform_move(*, order: Order, stage: Stage, user=None, note: str = "") -> Or
     return order
 
 
-def _enter(*, order: Order, stage: Stage, user=None, from_stage: Stage | None = None) -> None:
+def _enter(*, order: Order, stage: Stage, user=None, from_stage: Stage | None = None, pay: bool = True) -> None:
     """What entering a stage does: start (and reserve), the point of no return, invoicing, the stage's
     activities, the event."""
     if stage.in_progress and order.status == OrderStatus.NEW:
@@ -129,7 +133,7 @@ def _enter(*, order: Order, stage: Stage, user=None, from_stage: Stage | None = 
     if stage.point_of_no_return and order.ponr_reached_at is None:
         order.ponr_reached_at = timezone.now()
         order.save(update_fields=["ponr_reached_at"])
-    billing.on_stage_entered(order=order, stage=stage, user=user)
+    billing.on_stage_entered(order=order, stage=stage, user=user, pay=pay)
     if stage.activities:
         activities.add_stage_activities(order=order, stage=stage, user=user)
     emit(

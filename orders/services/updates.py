@@ -2,7 +2,7 @@
 
 Called inside the acting service's transaction once the change is made, as every event is: the rules run on
 commit, so a rolled-back change tells nobody. The payload says what changed (crmcom.automations.payloads
-`update_payload`). Item changes (orders.services.modification) emit the same event with `"change": "items"`.
+`update_payload`); item changes (orders.services.modification) say `"change": "items"`.
 """
 
 from crmcom.automations.events import emit

@@ -364,3 +364,22 @@ def test_a_stage_lists_distinct_named_activities(api, business):
 
     assert created.status_code == 201 and created.json()["stages"][0]["activities"] == ["Install"]
     assert refused.status_code == 400 and set(refused.json()) == {"stages"}
+
+
+def test_the_order_page_shows_its_activities_in_a_flat_number_of_queries(
+    staff_client, business, owner, django_assert_max_num_queries
+):
+    order = make_order(business)
+    add_activity(order=order, name="Call", assignee=owner)
+    page = f"/admin/orders/order/{order.pk}/change/"
+    with django_assert_max_num_queries(200) as one:
+        staff_client.get(page)
+    baseline = len(one)
+    for name in ("Install", "Check", "Survey"):
+        add_activity(order=order, name=name, assignee=owner)
+
+    with django_assert_max_num_queries(baseline):
+        response = staff_client.get(page)
+
+    rows = inline_rows(response, "activities")
+    assert [row["assignee"] for row in rows] == [owner.pk] * 4

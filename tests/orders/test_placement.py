@@ -23,6 +23,7 @@ from tests.factories import (
     make_object,
     merchant_warehouse,
 )
+from tests.orders.billing_support import make_queue
 from wallets.gateway import get_gateway
 from wallets.models import WalletBalance
 from wallets.services.balances import credit_wallet
@@ -379,3 +380,41 @@ def test_order_numbers_are_taken_before_the_placing_transaction_so_a_refusal_lea
         business=business, estimation_id=make_estimate(business=business).estimation_id, payment_method="cash"
     )[0]
     assert int(second.number.removeprefix("ORD-")) == int(first.number.removeprefix("ORD-")) + 2
+
+
+def test_a_decline_refunds_the_charge_of_an_invoice_the_first_stage_issued_and_asks_no_card_twice(
+    business, monkeypatch
+):
+    """A first stage that invoices at the point of no return issues the invoice while placing: placement pays it
+    (strictly), so a later decline refunds that charge too and no card is asked twice for one invoice."""
+    queue = make_queue(business, InvoicingModel.PONR, [{"point_of_no_return": True, "invoice_at_ponr": True}, {}])
+    Queue.objects.filter(business=business).exclude(pk=queue.pk).update(is_default=False)
+    Queue.objects.filter(pk=queue.pk).update(is_default=True)
+    merchant = b2b_merchant(business)
+    contact = funded_contact(business, card=True)
+    estimate = make_estimate(
+        business=business,
+        contact=contact,
+        items=[(ProductFactory(business=business), 1), (ProductFactory(business=business, owner=merchant), 1)],
+    )
+    gateway = get_gateway()
+    real_charge = gateway.charge
+    charges, attempts = [], []
+
+    def second_declines(**kwargs):
+        from wallets.gateway import CardDeclined
+
+        attempts.append(kwargs)
+        if charges:
+            raise CardDeclined()
+        charges.append(real_charge(**kwargs))
+        return charges[-1]
+
+    monkeypatch.setattr(gateway, "charge", second_declines)
+
+    with pytest.raises(StateConflict):
+        place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="card")
+
+    assert gateway.refunded(charges[0].id) == charges[0].amount == Decimal("12.00")
+    assert len(attempts) == 2  # one charge per order: the declined one is not asked again
+    assert not Order.objects.filter(business=business).exists()

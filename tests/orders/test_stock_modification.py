@@ -35,7 +35,7 @@ def test_quantities_change_the_totals_and_the_reservations(business):
     order = reserved_order(business, [(cable, 2), (phone, 1)])
     assert totals(order) == (Decimal("30.00"), Decimal("30.00"), Decimal("6.00"), Decimal("36.00"))
 
-    with mock.patch("orders.services.modification.emit") as emit:
+    with mock.patch("orders.services.updates.emit") as emit:
         modify_items(order=order, items=change((cable, 5), (phone, 1)))
 
     assert totals(order) == (Decimal("60.00"), Decimal("60.00"), Decimal("12.00"), Decimal("72.00"))
