@@ -6,12 +6,15 @@ all ~90 tables and their indexes (1.5-3 s per test here), then post_migrate to r
 types and permissions it just removed. Nearly every table is still empty at that point, so instead one
 query finds the tables holding rows and those are emptied with DELETE, foreign-key triggers off for
 the session (`session_replication_role = replica`; the test database's user is a superuser). Content
-types and permissions are kept, so no post_migrate is needed and their ids stay stable for the rest of
-the worker's tests. Anything else (SQLite) keeps Django's own flush.
+types and permissions are kept, so their ids stay stable for the rest of the worker's tests; post_migrate
+is still sent, as Django's flush sends it, so what its receivers make (the "Business staff" group and its
+permissions, a permission a test deleted) is there again; with nothing missing it only reads. Anything
+else (SQLite) keeps Django's own flush.
 """
 
 from __future__ import annotations
 
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, connections
 from django.test import TransactionTestCase
 
@@ -35,11 +38,18 @@ def tables_with_rows(connection) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def empty_written_tables(connection) -> bool:
-    """Empty every table holding rows; False when the user may not switch off the triggers (not a superuser)."""
+def empty_written_tables(connection, *, post_migrate: bool = True) -> bool:
+    """Empty every table holding rows, then send post_migrate (unless told not to, as Django's flush is);
+    False when the user may not switch off the triggers (not a superuser): nothing is emptied then."""
     tables = tables_with_rows(connection)
-    if not tables:
-        return True
+    if tables and not delete_rows(connection, tables):
+        return False
+    if post_migrate:
+        emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    return True
+
+
+def delete_rows(connection, tables: list[str]) -> bool:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         try:
@@ -59,8 +69,12 @@ def _fixture_teardown(self) -> None:
     if self.available_apps is not None or any(connections[name].vendor != "postgresql" for name in names):
         _django_fixture_teardown(self)
         return
-    if not all(empty_written_tables(connections[name]) for name in names):
-        _django_fixture_teardown(self)
+    for name in names:
+        # As Django's flush: no post_migrate while serialized contents are to be restored at the next setup.
+        restores = self.serialized_rollback and hasattr(connections[name], "_test_serialized_contents")
+        if not empty_written_tables(connections[name], post_migrate=not restores):
+            _django_fixture_teardown(self)
+            return
 
 
 def pytest_configure(config) -> None:
