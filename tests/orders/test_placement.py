@@ -234,27 +234,39 @@ def test_card_payment_needs_a_card_on_file(business):
     assert "payment_method" in error.value.message_dict
 
 
-def test_a_declined_card_places_nothing_and_refunds_the_other_orders_charges(business, monkeypatch):
+def two_orders_estimate(business):
+    """An estimate of two orders (the business's product and a B2B merchant's) of 12.00 each, for a card."""
     merchant = b2b_merchant(business)
     contact = funded_contact(business, card=True)
-    estimate = make_estimate(
+    return make_estimate(
         business=business,
         contact=contact,
         items=[(ProductFactory(business=business), 1), (ProductFactory(business=business, owner=merchant), 1)],
     )
+
+
+def only_first_charge_passes(monkeypatch):
+    """The gateway, the charges it made (the first only) and every charge asked of it (each later one declined)."""
+    from wallets.gateway import CardDeclined
+
     gateway = get_gateway()
     real_charge = gateway.charge
-    charges = []
+    charges, attempts = [], []
 
     def second_declines(**kwargs):
-        from wallets.gateway import CardDeclined
-
+        attempts.append(kwargs)
         if charges:
             raise CardDeclined()
         charges.append(real_charge(**kwargs))
         return charges[-1]
 
     monkeypatch.setattr(gateway, "charge", second_declines)
+    return gateway, charges, attempts
+
+
+def test_a_declined_card_places_nothing_and_refunds_the_other_orders_charges(business, monkeypatch):
+    estimate = two_orders_estimate(business)
+    gateway, charges, _ = only_first_charge_passes(monkeypatch)
 
     with pytest.raises(StateConflict):
         place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="card")
@@ -390,27 +402,8 @@ def test_a_decline_refunds_the_charge_of_an_invoice_the_first_stage_issued_and_a
     queue = make_queue(business, InvoicingModel.PONR, [{"point_of_no_return": True, "invoice_at_ponr": True}, {}])
     Queue.objects.filter(business=business).exclude(pk=queue.pk).update(is_default=False)
     Queue.objects.filter(pk=queue.pk).update(is_default=True)
-    merchant = b2b_merchant(business)
-    contact = funded_contact(business, card=True)
-    estimate = make_estimate(
-        business=business,
-        contact=contact,
-        items=[(ProductFactory(business=business), 1), (ProductFactory(business=business, owner=merchant), 1)],
-    )
-    gateway = get_gateway()
-    real_charge = gateway.charge
-    charges, attempts = [], []
-
-    def second_declines(**kwargs):
-        from wallets.gateway import CardDeclined
-
-        attempts.append(kwargs)
-        if charges:
-            raise CardDeclined()
-        charges.append(real_charge(**kwargs))
-        return charges[-1]
-
-    monkeypatch.setattr(gateway, "charge", second_declines)
+    estimate = two_orders_estimate(business)
+    gateway, charges, attempts = only_first_charge_passes(monkeypatch)
 
     with pytest.raises(StateConflict):
         place_orders(business=business, estimation_id=estimate.estimation_id, payment_method="card")
