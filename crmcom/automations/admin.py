@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from contacts.models import User
+from contacts.selectors import business_staff
 from crmcom.automations.models import AutomationRule, WebhookDelivery, WebhookEndpoint
 from crmcom.automations.services import (
     retry_delivery,
@@ -108,7 +108,7 @@ class AutomationRuleAdmin(BusinessScopedAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "users":
             business_id = getattr(request, "automation_business_id", request.user.business_id)
-            kwargs["queryset"] = User.objects.filter(business_id=business_id, is_active=True).order_by("username")
+            kwargs["queryset"] = business_staff(business_id).filter(is_active=True)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

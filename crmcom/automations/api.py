@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contacts.models import User
+from contacts.selectors import business_staff
 from crmcom.automations.models import AutomationRule, WebhookDelivery, WebhookEndpoint
 from crmcom.automations.services import retry_delivery, rotate_secret, save_endpoint, save_rule
 from crmcom.core.api.serializers import BusinessScopedModelSerializer
@@ -46,9 +47,7 @@ class AutomationRuleSerializer(BusinessScopedModelSerializer):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None:  # staff of the caller's business only (users are not tenant rows)
-            fields["users"].child_relation.queryset = User.objects.filter(
-                business_id=getattr(request.user, "business_id", None)
-            )
+            fields["users"].child_relation.queryset = business_staff(getattr(request.user, "business_id", None))
         return fields
 
 

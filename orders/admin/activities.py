@@ -9,7 +9,7 @@ on the order's page, the rows as typed, and saves nothing (OrderAdmin's ServiceR
 
 from django import forms
 
-from contacts.models import User
+from contacts.selectors import business_staff
 from crmcom.core.admin import ScopedTabularInline
 from orders.models import Order, OrderActivity
 from orders.services.activities import (
@@ -111,5 +111,5 @@ class OrderActivityInline(ScopedTabularInline):
         if db_field.name == "assignee":
             order_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             business = Order.objects.filter(pk=order_id).values("business_id")[:1]
-            kwargs["queryset"] = User.objects.filter(business_id=business).order_by("username")
+            kwargs["queryset"] = business_staff(business)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

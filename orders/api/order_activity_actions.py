@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contacts.models import User
+from contacts.selectors import business_staff
 from orders.models import OrderActivity
 from orders.services.activities import (
     add_activity,
@@ -41,7 +42,7 @@ class OrderActivitySerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         business = self.context.get("business")  # absent when the schema is generated
         if business is not None:
-            fields["assignee"].queryset = User.objects.filter(business=business)
+            fields["assignee"].queryset = business_staff(business.pk)
         return fields
 
 

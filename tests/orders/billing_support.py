@@ -16,6 +16,9 @@ from orders.services.placement import place_orders
 from tests.factories import ProductFactory, make_estimate, make_order, stock_in_devices
 from tests.orders.stock_support import stock_in
 
+# A milestones queue: placed, in progress with a 50 % milestone, the point of no return.
+MILESTONE_STAGES = [{}, {"in_progress": True, "milestone_percent": Decimal("50")}, {"point_of_no_return": True}]
+
 
 def make_queue(business, model: str, stages: list[dict], name: str | None = None) -> Queue:
     """A queue with `stages` in order (dicts of Stage fields); no stage is in progress unless told."""
@@ -85,6 +88,13 @@ def no_drift() -> None:
 def product(business, price: str = "10.00", **fields):
     made = ProductFactory(business=business, **fields)
     made.prices.update(amount=Decimal(price))
+    return made
+
+
+def stocked_box(business):
+    """A product of 10.00 + 20 % (12.00 a unit) with 5 units in the default warehouse."""
+    made = product(business, sku="BOX")
+    stock_in(business, made, 5)
     return made
 
 

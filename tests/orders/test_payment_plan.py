@@ -12,36 +12,31 @@ from orders.services.stages import move_stage
 from orders.services.stock import GoodsLine, deliver
 from tests.factories import give_credit, make_contact
 from tests.orders.billing_support import (
+    MILESTONE_STAGES,
     account_balance,
     charged,
     make_queue,
     no_drift,
     place_estimated,
-    product,
     stages,
+    stocked_box,
 )
-from tests.orders.stock_support import stock_in
 from tests.orders.test_placement import funded_contact, open_balance
 from wallets.gateway import CardDeclined, get_gateway
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-MILESTONE_STAGES = [{}, {"in_progress": True, "milestone_percent": D("50")}, {"point_of_no_return": True}]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def gateway():
-    gateway = get_gateway()
-    gateway.reset()
-    return gateway
+    return get_gateway()  # emptied before every test by tests/conftest.py
 
 
 @pytest.fixture
 def box(business):
-    made = product(business, sku="BOX")  # 10.00 + 20 %: 12.00 a unit
-    stock_in(business, made, 5)
-    return made
+    return stocked_box(business)  # 12.00 a unit with its tax
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ from orders.services.payment_retry import retry_order_payments
 from orders.services.stages import move_stage
 from tests.orders.admin_support import admin_messages
 from tests.orders.billing_support import (
+    MILESTONE_STAGES,
     account_balance,
     charged,
     make_queue,
     no_drift,
     place_estimated,
-    product,
     stages,
+    stocked_box,
 )
-from tests.orders.stock_support import stock_in
 from tests.orders.test_placement import funded_contact
 from wallets.gateway import get_gateway
 from wallets.services.payment_methods import add_card, make_primary
@@ -29,14 +29,11 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 DECLINED = "4000000000000002"  # the test gateway declines every charge on it
-MILESTONE_STAGES = [{}, {"in_progress": True, "milestone_percent": D("50")}, {"point_of_no_return": True}]
 
 
 @pytest.fixture
 def box(business):
-    made = product(business, sku="BOX")  # 12.00 a unit with its tax
-    stock_in(business, made, 5)
-    return made
+    return stocked_box(business)  # 12.00 a unit with its tax
 
 
 @pytest.fixture
